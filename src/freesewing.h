@@ -1,0 +1,13 @@
+/* signet: the FreeSewing personality: /signup, /confirm/signup/<id>, /login. */
+#ifndef SIGNET_FREESEWING_H
+#define SIGNET_FREESEWING_H
+
+#include "req.h"
+
+/* Render a problem as {"result":"error","error":"<camelCaseCode>"}. */
+void	freesewing_fail(struct req *, const struct problem *);
+
+/* FreeSewing error with an explicit status and code. */
+void	freesewing_error(struct req *, int status, const char *code);
+
+#endif

@@ -1,0 +1,46 @@
+/* signet: the route table and dispatch.  ISC licence, see README. */
+#ifndef SIGNET_ROUTE_H
+#define SIGNET_ROUTE_H
+
+#include "req.h"
+
+/* Method bits of a route. */
+#define M_GET	0x1
+#define M_POST	0x2
+
+/* Route flags. */
+#define R_AUTH	0x1	/* needs a valid JWT: token_check() before the handler */
+
+/* Who answers: a fixed personality, or POST /signup's rule (API.md). */
+#define PERSONA_SIGNUP	(-1)
+
+struct route {
+	unsigned	 methods;
+	const char	*pattern;	/* '*' is one path segment, a parameter */
+	int		 persona;	/* enum persona or PERSONA_SIGNUP */
+	unsigned	 flags;
+	void		(*handler)(struct req *);
+	const char	*name;		/* for the log and the scoreboard */
+};
+
+/*
+ * Answer one parsed request: find its route (404, 405 + Allow), check the
+ * token when needed, run the handler.  perr is the problem req_parse()
+ * found, or NULL.  The response is left in r for req_send().
+ */
+void	 route_dispatch(struct req *r, const struct problem *perr);
+
+/* Render p in the envelope of r->persona. */
+void	 route_fail(struct req *r, const struct problem *p);
+
+/* Convenience: fail with just a kind. */
+void	 route_fail_kind(struct req *r, enum prob kind);
+
+/*
+ * Does path match pattern?  Fills params (owned by the caller, free()d)
+ * for each '*', up to max.  Exposed for the unit tests.
+ */
+bool	 route_match(const char *pattern, const char *path, char **params,
+	    size_t max);
+
+#endif

@@ -1,0 +1,174 @@
+/* signet: a worker process, and the state it shares with the master. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "conf.h"
+#include "db.h"
+#include "log.h"
+#include "req.h"
+#include "route.h"
+#include "worker.h"
+
+struct shared	*shared;
+int		 my_slot = -1;
+
+static volatile sig_atomic_t	stop;
+static volatile sig_atomic_t	reload;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		stop = 1;
+}
+
+void
+shared_init(unsigned permits)
+{
+	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED) {
+		log_crit("mmap: %s", strerror(errno));
+		exit(1);
+	}
+	memset(shared, 0, sizeof(*shared));
+	if (sem_init(&shared->hash_sem, 1, permits) == -1) {
+		log_crit("sem_init: %s", strerror(errno));
+		exit(1);
+	}
+}
+
+void
+worker_busy(const char *route)
+{
+	if (my_slot < 0)
+		return;
+	snprintf(shared->slots[my_slot].route,
+	    sizeof(shared->slots[my_slot].route), "%s", route ? route : "");
+}
+
+void
+hash_enter(void)
+{
+	while (sem_wait(&shared->hash_sem) == -1 && errno == EINTR)
+		continue;
+	if (my_slot >= 0)
+		shared->slots[my_slot].hashing = 1;
+}
+
+void
+hash_leave(void)
+{
+	if (my_slot >= 0)
+		shared->slots[my_slot].hashing = 0;
+	sem_post(&shared->hash_sem);
+}
+
+/* Answer one accepted request and log it. */
+static void
+serve(FCGX_Request *f)
+{
+	struct req	 r;
+	struct problem	 p;
+	char		 path[160];
+	int		 rc;
+
+	memset(&p, 0, sizeof(p));
+	rc = req_parse(&r, f, &p);
+	route_dispatch(&r, rc == 0 ? NULL : &p);
+	db_rollback();	/* a handler that failed midway leaves no transaction */
+	req_send(&r);
+	log_info("%s %s %s %d %.1fms", r.id, r.method,
+	    log_escape(path, sizeof(path), r.path, strlen(r.path)),
+	    r.status, req_elapsed_ms(&r));
+	req_free(&r);
+	worker_busy(NULL);
+}
+
+/* Reload in a master-less process: swap the configuration in place. */
+static void
+reload_in_place(void)
+{
+	struct conf	*c;
+	char		 err[512];
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL || conf_load(c, cf->path, err, sizeof(err)) == -1 ||
+	    conf_load_secrets(c, err, sizeof(err)) == -1) {
+		log_err("reload failed, keeping the old configuration: %s",
+		    c ? err : "out of memory");
+		free(c);
+		return;
+	}
+	conf_keep_fixed(c, cf);
+	conf_free(cf);
+	free(cf);
+	cf = c;
+	db_close();
+	log_info("configuration reloaded");
+}
+
+int
+worker_run(int fd, bool standalone)
+{
+	struct sigaction	 sa;
+	struct pollfd		 pfd;
+	FCGX_Request		 f;
+	pid_t			 master = getppid();
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;	/* never cut a request in flight */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+
+	/*
+	 * The listening socket is non-blocking and polled with a timeout, so a
+	 * worker that loses the race for a connection, or is asked to stop
+	 * while idle, is never stuck in accept(2).
+	 */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	if (FCGX_InitRequest(&f, fd, 0) != 0) {
+		log_crit("FCGX_InitRequest failed");
+		return 1;
+	}
+	(void)db_ready();	/* connect early; a failure retries later */
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (!stop) {
+		if (reload && standalone) {
+			reload = 0;
+			reload_in_place();
+		}
+		if (!standalone && getppid() != master)
+			break;		/* the master is gone: so are we */
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 1000) <= 0)
+			continue;
+		if (FCGX_Accept_r(&f) < 0)
+			continue;	/* another worker took it, or EINTR */
+		serve(&f);
+		FCGX_Finish_r(&f);
+	}
+	FCGX_Free(&f, 0);
+	db_close();
+	return 0;
+}

@@ -1,0 +1,19 @@
+/* signet: allocation that never returns NULL.  ISC licence, see README. */
+#ifndef SIGNET_XMALLOC_H
+#define SIGNET_XMALLOC_H
+
+#include <stddef.h>
+
+/*
+ * Each of these returns memory the caller owns and frees with free(3).
+ * On exhaustion they log and exit(1): the master respawns the worker, which
+ * is better than threading ENOMEM through every request path.
+ */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
