@@ -153,6 +153,7 @@ COMMENT ON COLUMN mail_outbox.failed_at IS 'Set when mail_max_attempts ran out: 
 CREATE TABLE throttles (
 	key		text PRIMARY KEY,
 	window_start	timestamptz NOT NULL,
-	count		integer NOT NULL CHECK (count >= 0)
+	count		integer NOT NULL CHECK (count >= 0),
+	last_at		timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE throttles IS 'Fixed-window counters: key is action + account or client address.';

@@ -2,16 +2,25 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
+#include "account.h"
+#include "activation.h"
 #include "bedita.h"
+#include "code.h"
 #include "conf.h"
 #include "req.h"
+#include "route.h"
+#include "token.h"
 #include "xmalloc.h"
 
 #define JSONAPI	"application/vnd.api+json"
+
+/* Room for the detail of every field of a request (a few names each). */
+#define DETAIL_MAX	1024
 
 /* {"self": <this request's URL>, "home": <public_url>/home} */
 static struct json_object *
@@ -54,10 +63,35 @@ bedita_error(struct req *r, int status, const char *title, const char *detail,
 	r->rtype = JSONAPI;
 }
 
+/* Append "[field.rule]: message" to buf (size sz), blank separated. */
+static void
+detail_add(char *buf, size_t sz, const char *field, const char *rule,
+    const char *message)
+{
+	size_t	len = strlen(buf);
+
+	if (len < sz)
+		snprintf(buf + len, sz - len, "%s[%s.%s]: %s", len ? " " : "",
+		    field, rule, message);
+}
+
+/* The name of BEdita's validation rule that a field fails. */
+static const char *
+rule_of(const char *field)
+{
+	if (strcmp(field, "email") == 0)
+		return "email";
+	if (strcmp(field, "activation_url") == 0 ||
+	    strcmp(field, "redirect_url") == 0)
+		return "customUrl";
+	return "valid";
+}
+
 void
 bedita_fail(struct req *r, const struct problem *p)
 {
-	char	detail[256];
+	char	detail[DETAIL_MAX] = "";
+	size_t	i;
 
 	switch (p->kind) {
 	case PROB_BAD_BODY:
@@ -65,20 +99,20 @@ bedita_fail(struct req *r, const struct problem *p)
 		    "the body must be a JSON object", NULL);
 		break;
 	case PROB_MISSING:
-		snprintf(detail, sizeof(detail),
-		    "[%s._required]: This field is required", p->field);
+		detail_add(detail, sizeof(detail), p->field, "_required",
+		    "This field is required");
 		bedita_error(r, 400, "Invalid data", detail, NULL);
 		break;
 	case PROB_INVALID:
-		snprintf(detail, sizeof(detail),
-		    "[%s.scalar]: The provided value is invalid", p->field);
+		detail_add(detail, sizeof(detail), p->field, "scalar",
+		    "The provided value is invalid");
 		bedita_error(r, 400, "Invalid data", detail, NULL);
 		break;
 	case PROB_VALIDATION:
-		snprintf(detail, sizeof(detail), "[%s.%s]: %s",
-		    p->nverrs ? p->verrs[0].field : "data",
-		    p->detail ? p->detail : "valid",
-		    p->nverrs ? p->verrs[0].reason : "invalid");
+		/* BEdita lists every failed rule, as its renderer does. */
+		for (i = 0; i < p->nverrs; i++)
+			detail_add(detail, sizeof(detail), p->verrs[i].field,
+			    rule_of(p->verrs[i].field), p->verrs[i].reason);
 		bedita_error(r, 400, "Invalid data", detail, NULL);
 		break;
 	case PROB_UNAUTHORIZED:
@@ -89,7 +123,8 @@ bedita_fail(struct req *r, const struct problem *p)
 		    NULL);
 		break;
 	case PROB_FORBIDDEN:
-		bedita_error(r, 403, "Forbidden", p->detail, NULL);
+		bedita_error(r, 403, p->detail ? p->detail : "Forbidden", NULL,
+		    NULL);
 		break;
 	case PROB_NOT_FOUND:
 		bedita_error(r, 404, "Not Found", p->detail, NULL);
@@ -98,7 +133,8 @@ bedita_fail(struct req *r, const struct problem *p)
 		bedita_error(r, 405, "Method Not Allowed", NULL, NULL);
 		break;
 	case PROB_CONFLICT:
-		bedita_error(r, 409, "Conflict", p->detail, NULL);
+		bedita_error(r, 409, p->detail ? p->detail : "Conflict", NULL,
+		    NULL);
 		break;
 	case PROB_TOO_LARGE:
 		bedita_error(r, 413, "Payload Too Large", NULL, NULL);
@@ -116,4 +152,311 @@ bedita_fail(struct req *r, const struct problem *p)
 		bedita_error(r, 500, "Internal Server Error", NULL, NULL);
 		break;
 	}
+}
+
+/*
+ * With bedita_api_keys set, every BEdita request must carry one of those
+ * keys in X-Api-Key.  Answers the 403 itself and returns false when it
+ * does not.  The keys are compared in constant time per candidate.
+ */
+static bool
+api_key_ok(struct req *r)
+{
+	struct problem	 p = { .kind = PROB_FORBIDDEN,
+	    .detail = "Invalid API key" };
+	const char	*list = cf->bedita_api_keys, *key;
+	size_t		 n, klen;
+	bool		 ok = false;
+
+	if (list[strspn(list, ", \t")] == '\0')
+		return true;
+	if ((key = req_param(r, "HTTP_X_API_KEY")) != NULL) {
+		klen = strlen(key);
+		for (;;) {
+			list += strspn(list, ", \t");
+			if (*list == '\0')
+				break;
+			n = strcspn(list, ", \t");
+			if (n == klen && code_equal(list, key, n))
+				ok = true;
+			list += n;
+		}
+	}
+	if (!ok)
+		route_fail(r, &p);
+	return ok;
+}
+
+/*
+ * A body field: at the top level (BEdita's documented form), else in a
+ * JSON:API wrapper's data.attributes or data.meta (where BEdita's own
+ * clients put activation_url and redirect_url).  NULL when absent or null.
+ */
+static struct json_object *
+field(const struct req *r, const char *name)
+{
+	static const char *const parts[] = { "attributes", "meta" };
+	struct json_object	*v, *data, *part;
+	size_t			 i;
+
+	if (r->json == NULL)
+		return NULL;
+	if (json_object_object_get_ex(r->json, name, &v) &&
+	    !json_object_is_type(v, json_type_null))
+		return v;
+	if (!json_object_object_get_ex(r->json, "data", &data) ||
+	    !json_object_is_type(data, json_type_object))
+		return NULL;
+	for (i = 0; i < 2; i++)
+		if (json_object_object_get_ex(data, parts[i], &part) &&
+		    json_object_is_type(part, json_type_object) &&
+		    json_object_object_get_ex(part, name, &v) &&
+		    !json_object_is_type(v, json_type_null))
+			return v;
+	return NULL;
+}
+
+/*
+ * Read the string fields names[0..n-1] ('?' first: optional; an empty
+ * optional one counts as absent).  Like BEdita, report every field that
+ * is missing, empty or not a string, in one 400 "Invalid data"; returns
+ * false after answering it.
+ */
+static bool
+strings(struct req *r, const char *const *names, size_t n, const char **out)
+{
+	struct json_object	*v;
+	const char		*name;
+	char			 detail[DETAIL_MAX] = "";
+	bool			 optional;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		name = names[i];
+		if ((optional = *name == '?'))
+			name++;
+		out[i] = NULL;
+		if ((v = field(r, name)) == NULL) {
+			if (!optional)
+				detail_add(detail, sizeof(detail), name,
+				    "_required", "This field is required");
+		} else if (!json_object_is_type(v, json_type_string))
+			detail_add(detail, sizeof(detail), name, "scalar",
+			    "The provided value is invalid");
+		else if (*json_object_get_string(v) != '\0')
+			out[i] = json_object_get_string(v);
+		else if (!optional)
+			detail_add(detail, sizeof(detail), name, "_empty",
+			    "This field cannot be left empty");
+	}
+	if (*detail == '\0')
+		return true;
+	bedita_error(r, 400, "Invalid data", detail, NULL);
+	return false;
+}
+
+/* The JSON:API users resource of u: never a password hash. */
+static struct json_object *
+user_resource(const struct user *u)
+{
+	struct json_object	*d, *a, *m, *rel, *roles, *l;
+	char			 id[24], *s;
+
+	snprintf(id, sizeof(id), "%lld", u->id);
+	a = json_object_new_object();
+	json_object_object_add(a, "username", jstr(u->username));
+	json_object_object_add(a, "name", u->name && *u->name ?
+	    jstr(u->name) : NULL);
+	json_object_object_add(a, "surname", NULL);
+	json_object_object_add(a, "email", jstr(u->email));
+	json_object_object_add(a, "status", jstr(u->status));
+	s = xasprintf("user-%s", u->username ? u->username : id);
+	json_object_object_add(a, "uname", json_object_new_string(s));
+	free(s);
+	json_object_object_add(a, "title", NULL);
+	json_object_object_add(a, "description", NULL);
+	json_object_object_add(a, "lang", jstr(u->language));
+
+	m = json_object_new_object();
+	json_object_object_add(m, "blocked",
+	    json_object_new_boolean(strcmp(u->status, "disabled") == 0));
+	json_object_object_add(m, "last_login", jstr(u->last_login));
+	json_object_object_add(m, "last_login_err", jstr(u->last_login_err));
+	json_object_object_add(m, "num_login_err",
+	    json_object_new_int(u->num_login_err));
+	json_object_object_add(m, "verified", jstr(u->verified));
+	json_object_object_add(m, "locked", json_object_new_boolean(0));
+	json_object_object_add(m, "created", jstr(u->created));
+	json_object_object_add(m, "modified", jstr(u->modified));
+
+	l = json_object_new_object();
+	s = xasprintf("%s/users/%s/roles", cf->public_url, id);
+	json_object_object_add(l, "related", json_object_new_string(s));
+	free(s);
+	s = xasprintf("%s/users/%s/relationships/roles", cf->public_url, id);
+	json_object_object_add(l, "self", json_object_new_string(s));
+	free(s);
+	roles = json_object_new_object();
+	json_object_object_add(roles, "links", l);
+	rel = json_object_new_object();
+	json_object_object_add(rel, "roles", roles);
+
+	d = json_object_new_object();
+	json_object_object_add(d, "id", json_object_new_string(id));
+	json_object_object_add(d, "type", json_object_new_string("users"));
+	json_object_object_add(d, "attributes", a);
+	json_object_object_add(d, "meta", m);
+	json_object_object_add(d, "relationships", rel);
+	l = json_object_new_object();
+	s = xasprintf("%s/users/%s", cf->public_url, id);
+	json_object_object_add(l, "self", json_object_new_string(s));
+	free(s);
+	json_object_object_add(d, "links", l);
+	return d;
+}
+
+/*
+ * POST /signup (BEdita) {username, password, email, activation_url
+ * [, redirect_url]}: 202 with the draft user.  An optional "lang" picks
+ * the language of the activation mail (default_language otherwise).
+ */
+void
+bedita_signup(struct req *r)
+{
+	static const char *const fields[] = { "username", "password", "email",
+	    "activation_url", "?redirect_url", "?lang" };
+	const char		*v[6];
+	struct problem		 p = { 0 };
+	struct user		 u;
+	struct json_object	*o;
+	char			*title;
+
+	if (!api_key_ok(r) || !strings(r, fields, 6, v))
+		return;
+	if (activation_bedita_signup(v[0], v[1], v[2], v[3], v[4], v[5],
+	    r->remote, &u, &p) == -1) {
+		if (p.kind == PROB_CONFLICT && strcmp(p.field, "username") == 0) {
+			title = xasprintf("User \"%s\" already registered",
+			    v[0]);
+			bedita_error(r, 400, title, NULL, "be_user_exists");
+			free(title);
+		} else if (p.kind == PROB_CONFLICT)
+			bedita_error(r, 400, "Invalid data",
+			    "[email.unique]: The provided value is invalid",
+			    NULL);
+		else
+			route_fail(r, &p);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "data", user_resource(&u));
+	json_object_object_add(o, "links", links(r));
+	user_free(&u);
+	req_reply(r, 202, o);
+	r->rtype = JSONAPI;
+}
+
+/* POST /signup/activation {uuid}: 202 with an empty body. */
+void
+bedita_activation(struct req *r)
+{
+	static const char *const fields[] = { "uuid" };
+	const char	*v[1];
+	struct problem	 p = { 0 };
+
+	if (!api_key_ok(r) || !strings(r, fields, 1, v))
+		return;
+	if (activation_bedita_activate(v[0], &p) == -1) {
+		route_fail(r, &p);
+		return;
+	}
+	req_reply(r, 202, NULL);
+}
+
+/* 200 {"meta": {"jwt", "renew"}, "links"} for user gid at epoch. */
+static void
+tokens(struct req *r, const char *gid, long epoch)
+{
+	struct json_object	*o, *m;
+	struct problem		 p = { .kind = PROB_INTERNAL };
+	char			*jwt, *renew = NULL;
+
+	if ((jwt = token_issue(gid, epoch, NULL)) == NULL ||
+	    (renew = token_issue(gid, epoch, NULL)) == NULL) {
+		free(jwt);
+		route_fail(r, &p);
+		return;
+	}
+	m = json_object_new_object();
+	json_object_object_add(m, "jwt", json_object_new_string(jwt));
+	json_object_object_add(m, "renew", json_object_new_string(renew));
+	o = json_object_new_object();
+	json_object_object_add(o, "meta", m);
+	json_object_object_add(o, "links", links(r));
+	req_reply(r, 200, o);
+	r->rtype = JSONAPI;
+	free(jwt);
+	free(renew);
+}
+
+/*
+ * POST /auth {username, password[, grant_type]}: a JWT and a renew token.
+ *
+ * signet's tokens have no separate refresh kind: "renew" is a second JWT
+ * from token_issue(), as long-lived as "jwt".  BEdita's renewal, grant_type
+ * "refresh_token" (or a body without credentials) with the renew token in
+ * Authorization, is answered with a fresh pair while the token is valid,
+ * its user active and its epoch current (logout revokes it).  Any failure
+ * is BEdita's one 401 "Login request not successful".
+ */
+void
+bedita_auth(struct req *r)
+{
+	struct json_object	*v;
+	struct token_claims	 c;
+	struct problem		 p = { 0 };
+	struct user		 u;
+	const char		*name = NULL, *pw = NULL, *grant = NULL;
+	long long		 id;
+
+	if (!api_key_ok(r))
+		return;
+	if ((v = field(r, "username")) && json_object_is_type(v,
+	    json_type_string))
+		name = json_object_get_string(v);
+	if ((v = field(r, "password")) && json_object_is_type(v,
+	    json_type_string))
+		pw = json_object_get_string(v);
+	if ((v = field(r, "grant_type")) && json_object_is_type(v,
+	    json_type_string))
+		grant = json_object_get_string(v);
+
+	if ((grant != NULL && strcmp(grant, "refresh_token") == 0) ||
+	    (grant == NULL && name == NULL && pw == NULL && r->authz != NULL)) {
+		if (r->authz == NULL || token_verify(r->authz, &c) == -1) {
+			p.kind = PROB_LOGIN_FAILED;
+			route_fail(r, &p);
+			return;
+		}
+		if (account_auth(c.sub, c.epoch, &id, &p) == -1) {
+			if (p.kind == PROB_UNAUTHORIZED)
+				p.kind = PROB_LOGIN_FAILED;
+			route_fail(r, &p);
+		} else
+			tokens(r, c.sub, c.epoch);
+		token_claims_free(&c);
+		return;
+	}
+	if ((grant != NULL && strcmp(grant, "password") != 0) ||
+	    name == NULL || pw == NULL) {
+		p.kind = PROB_LOGIN_FAILED;
+		route_fail(r, &p);
+		return;
+	}
+	if (account_login(name, LOGIN_USERNAME, pw, r->remote, &u, &p) == -1) {
+		route_fail(r, &p);
+		return;
+	}
+	tokens(r, u.gid, u.token_epoch);
+	user_free(&u);
 }

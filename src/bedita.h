@@ -4,7 +4,11 @@
 
 #include "req.h"
 
-/* Render a problem in BEdita's JSON:API error envelope. */
+/*
+ * Render a problem in BEdita's JSON:API error envelope
+ * {"error": {"status", "title"[, "detail"][, "code"]}, "links": {...}},
+ * Content-Type application/vnd.api+json.
+ */
 void	bedita_fail(struct req *, const struct problem *);
 
 /*
@@ -13,5 +17,13 @@ void	bedita_fail(struct req *, const struct problem *);
  */
 void	bedita_error(struct req *, int status, const char *title,
 	    const char *detail, const char *code);
+
+/*
+ * The handlers.  Each checks the X-Api-Key (bedita_api_keys) first and
+ * answers every outcome itself.
+ */
+void	bedita_signup(struct req *);		/* POST /signup */
+void	bedita_activation(struct req *);	/* POST /signup/activation */
+void	bedita_auth(struct req *);		/* POST /auth */
 
 #endif

@@ -61,7 +61,7 @@ static const struct cfkey keys[] = {
 
 	S(jwt_secret_file, SYSCONFDIR "/signet/jwt.key", true),
 	S(secret_file, SYSCONFDIR "/signet/hmac.key", true),
-	I(jwt_ttl, "3600", 10, 31536000, true),
+	I(jwt_ttl, "3600", 2, 31536000, true),
 	S(jwt_issuer, "signet", true),
 
 	I(scrypt_n, "131072", 2, 1L << 24, true),

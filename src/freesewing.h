@@ -10,4 +10,9 @@ void	freesewing_fail(struct req *, const struct problem *);
 /* FreeSewing error with an explicit status and code. */
 void	freesewing_error(struct req *, int status, const char *code);
 
+/* The handlers; each answers every outcome itself. */
+void	freesewing_signup(struct req *);	/* POST /signup */
+void	freesewing_confirm(struct req *);	/* POST /confirm/signup/<id> */
+void	freesewing_login(struct req *);		/* POST /login */
+
 #endif

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "mailer.h"
 #include "master.h"
+#include "privdrop.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -108,6 +109,8 @@ main(int argc, char *argv[])
 	log_set_debug(debug || cf->debug);
 
 	if (mailer) {
+		if (privdrop_config(NULL, foreground) == -1)
+			exit(1);
 		log_init("signet-mailer", strcmp(cf->log, "syslog") == 0);
 		shared_init(1);
 		return mailer_run();
@@ -116,8 +119,13 @@ main(int argc, char *argv[])
 		errx(1, "FCGX_Init failed");
 	if ((fd = master_listen()) == -1)
 		errx(1, "cannot listen on %s", cf->listen);
+	/* Socket and secrets are open: now give up root (see privdrop.h). */
+	if (privdrop_config(fd != 0 && strncmp(cf->listen, "unix:", 5) == 0 ?
+	    cf->listen + 5 : NULL, foreground) == -1)
+		exit(1);
 	shared_init((unsigned)cf->hash_concurrency);
-	if (!foreground)
+	/* A socket inherited on fd 0: a process manager runs us, so stay. */
+	if (!foreground && fd != 0)
 		daemonize(fd);
 	log_init("signet", strcmp(cf->log, "syslog") == 0);
 

@@ -4,15 +4,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "account.h"
 #include "bedita.h"
 #include "conf.h"
 #include "freesewing.h"
 #include "log.h"
 #include "route.h"
+#include "token.h"
 #include "unicat.h"
 #include "worker.h"
 #include "xmalloc.h"
+
+/* POST /signup: BEdita's or FreeSewing's, as signup_persona() decided. */
+static void
+signup_either(struct req *r)
+{
+	if (r->persona == PERSONA_BEDITA)
+		bedita_signup(r);
+	else
+		freesewing_signup(r);
+}
 
 /*
  * The API surface: every endpoint signet answers, one line each.  Order
@@ -20,6 +33,36 @@
  */
 static const struct route routes[] = {
 	{ M_GET, "/api/health", PERSONA_UNICAT, 0, unicat_health, "health" },
+	{ M_POST, "/api/signup_request", PERSONA_UNICAT, 0,
+	    unicat_signup_request, "signup_request" },
+	{ M_POST, "/api/signup", PERSONA_UNICAT, 0, unicat_signup, "signup" },
+	{ M_POST, "/api/login", PERSONA_UNICAT, 0, unicat_login, "login" },
+	{ M_GET | M_POST, "/api/init", PERSONA_UNICAT, R_JWT, unicat_init,
+	    "init" },
+	{ M_POST, "/api/logout", PERSONA_UNICAT, R_AUTH, unicat_logout,
+	    "logout" },
+	{ M_POST, "/api/p/*/members/invite", PERSONA_UNICAT, R_AUTH,
+	    unicat_invite, "invite" },
+	{ M_POST, "/api/p/*/members/resend_invite", PERSONA_UNICAT, R_AUTH,
+	    unicat_resend_invite, "resend_invite" },
+	{ M_POST, "/api/account/accept_invite", PERSONA_UNICAT, R_AUTH,
+	    unicat_accept_invite, "accept_invite" },
+	{ M_POST, "/api/account/decline_invite", PERSONA_UNICAT, R_AUTH,
+	    unicat_decline_invite, "decline_invite" },
+	{ M_POST, "/api/decline_invite", PERSONA_UNICAT, 0,
+	    unicat_decline_invite_anon, "decline_invite_anon" },
+	{ M_POST, "/api/reset_password_request", PERSONA_UNICAT, 0,
+	    unicat_reset_password_request, "reset_password_request" },
+	{ M_POST, "/api/reset_password", PERSONA_UNICAT, 0,
+	    unicat_reset_password, "reset_password" },
+	{ M_POST, "/signup", PERSONA_SIGNUP, 0, signup_either, "signup_root" },
+	{ M_POST, "/signup/activation", PERSONA_BEDITA, 0, bedita_activation,
+	    "activation" },
+	{ M_POST, "/auth", PERSONA_BEDITA, 0, bedita_auth, "auth" },
+	{ M_POST, "/confirm/signup/*", PERSONA_FREESEWING, 0,
+	    freesewing_confirm, "confirm_signup" },
+	{ M_POST, "/login", PERSONA_FREESEWING, 0, freesewing_login,
+	    "fs_login" },
 };
 
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
@@ -125,6 +168,46 @@ method_names(char *buf, size_t sz, unsigned m)
 	    (m & M_GET) && (m & M_POST) ? ", " : "", m & M_POST ? "POST" : "");
 }
 
+/*
+ * Check the request's JWT: signature, algorithm, expiry, issuer; with
+ * R_AUTH also the user (active) and the token epoch (current).  Returns
+ * 0, or -1 with the 401 already answered.
+ */
+static int
+authenticate(struct req *r, unsigned flags)
+{
+	struct token_claims	 c;
+	struct problem		 p = { .kind = PROB_UNAUTHORIZED };
+
+	if (r->authz == NULL || token_verify(r->authz, &c) == -1) {
+		route_fail(r, &p);
+		return -1;
+	}
+	r->user_gid = c.sub;
+	c.sub = NULL;
+	r->token_epoch = c.epoch;
+	r->token_left = c.exp - (long)time(NULL);
+	token_claims_free(&c);
+	if ((flags & R_AUTH) == R_AUTH &&
+	    account_auth(r->user_gid, r->token_epoch, &r->user_id, &p) == -1) {
+		route_fail(r, &p);
+		return -1;
+	}
+	return 0;
+}
+
+/* Half the token's life is gone: hand out a fresh one. */
+static void
+refresh(struct req *r)
+{
+	char	*jwt;
+
+	if ((jwt = token_issue(r->user_gid, r->token_epoch, NULL)) != NULL) {
+		req_header(r, "Authorization", jwt);
+		free(jwt);
+	}
+}
+
 static void
 params_free(struct req *r)
 {
@@ -159,7 +242,8 @@ route_dispatch(struct req *r, const struct problem *perr)
 		}
 	}
 	if (rt == NULL) {
-		r->persona = persona_of_path(r->path);
+		r->persona = strcmp(r->path, "/signup") == 0 ?
+		    signup_persona(r) : persona_of_path(r->path);
 		if (allow != 0) {
 			method_names(buf, sizeof(buf), allow);
 			req_header(r, "Allow", buf);
@@ -176,5 +260,10 @@ route_dispatch(struct req *r, const struct problem *perr)
 		route_fail(r, perr);
 		return;
 	}
+	if ((rt->flags & R_JWT) && authenticate(r, rt->flags) == -1)
+		return;
 	rt->handler(r);
+	if ((rt->flags & R_JWT) && r->status == 200 &&
+	    r->token_left < cf->jwt_ttl / 2)
+		refresh(r);
 }

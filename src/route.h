@@ -9,7 +9,9 @@
 #define M_POST	0x2
 
 /* Route flags. */
-#define R_AUTH	0x1	/* needs a valid JWT: token_check() before the handler */
+#define R_JWT	0x1	/* needs a JWT with a good signature; the handler
+			   checks its epoch (account_session() does) */
+#define R_AUTH	0x3	/* needs a valid JWT of an active user, current epoch */
 
 /* Who answers: a fixed personality, or POST /signup's rule (API.md). */
 #define PERSONA_SIGNUP	(-1)

@@ -2,13 +2,22 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
+#include "account.h"
+#include "conf.h"
 #include "db.h"
 #include "db_misc.h"
+#include "invite.h"
+#include "log.h"
+#include "mail.h"
 #include "req.h"
+#include "route.h"
+#include "reset.h"
+#include "token.h"
 #include "unicat.h"
 
 static const struct {
@@ -111,4 +120,397 @@ unicat_health(struct req *r)
 	json_object_object_add(o, "result", res);
 	json_object_object_add(o, "data", json_object_new_object());
 	req_reply(r, up ? 200 : 503, o);
+}
+
+/* Fail with p unless rc is 0; true when it failed. */
+static bool
+failed(struct req *r, int rc, const struct problem *p)
+{
+	if (rc == 0)
+		return false;
+	route_fail(r, p);
+	return true;
+}
+
+/* ["a", "b"] from "a,b" */
+static struct json_object *
+roles_json(const char *roles)
+{
+	struct json_object	*a = json_object_new_array();
+	const char		*s = roles ? roles : "";
+	size_t			 n;
+
+	while (*s != '\0') {
+		n = strcspn(s, ",");
+		json_object_array_add(a, json_object_new_string_len(s, (int)n));
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return a;
+}
+
+static struct json_object *
+cc_user_json(const struct cc_user *u)
+{
+	struct json_object	*o, *opt;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "gid", jstr(u->gid));
+	json_object_object_add(o, "username", jstr(u->username));
+	json_object_object_add(o, "email", jstr(u->email));
+	json_object_object_add(o, "name", jstr(u->name ? u->name : ""));
+	json_object_object_add(o, "avatar", jstr(u->avatar));
+	json_object_object_add(o, "status", jstr(u->status));
+	opt = json_object_new_object();
+	json_object_object_add(opt, "language", jstr(u->language));
+	json_object_object_add(opt, "timezone", jstr(u->timezone));
+	json_object_object_add(o, "options", opt);
+	return o;
+}
+
+/* The language list shared by every response: code -> English name. */
+static struct json_object *
+languages_json(void)
+{
+	struct json_object	*o = json_object_new_object();
+	const char *const	*codes;
+	size_t			 i, n;
+
+	n = mail_languages(&codes);
+	for (i = 0; i < n; i++)
+		json_object_object_add(o, codes[i],
+		    json_object_new_string(mail_language_name(codes[i])));
+	return o;
+}
+
+/*
+ * The body of /api/signup, /api/login and /api/init from a session, with
+ * the JWT (if given) in the Authorization header.  login adds cc.version
+ * and cc.cursor to the result.
+ */
+static void
+reply_session(struct req *r, const struct session *s, const char *jwt,
+    bool login)
+{
+	struct json_object	*res, *data, *up, *users, *projects, *members;
+	struct json_object	*m, *p, *opt;
+	size_t			 i;
+
+	up = json_object_new_object();
+	members = json_object_new_array();
+	for (i = 0; i < s->nmembers; i++) {
+		const struct cc_member *cm = &s->members[i];
+
+		if (strcmp(cm->user, s->gid) == 0 &&
+		    strcmp(cm->status, "active") == 0)
+			json_object_object_add(up, cm->project,
+			    roles_json(cm->roles));
+		m = json_object_new_object();
+		json_object_object_add(m, "project_gid", jstr(cm->project));
+		json_object_object_add(m, "user_gid", jstr(cm->user));
+		json_object_object_add(m, "status", jstr(cm->status));
+		json_object_object_add(m, "roles", roles_json(cm->roles));
+		opt = cm->options ? json_tokener_parse(cm->options) : NULL;
+		json_object_object_add(m, "options",
+		    opt ? opt : json_object_new_object());
+		json_object_array_add(members, m);
+	}
+	users = json_object_new_object();
+	for (i = 0; i < s->nusers; i++)
+		json_object_object_add(users, s->users[i].gid,
+		    cc_user_json(&s->users[i]));
+	projects = json_object_new_object();
+	for (i = 0; i < s->nprojects; i++) {
+		const struct cc_project *cp = &s->projects[i];
+
+		p = json_object_new_object();
+		json_object_object_add(p, "gid", jstr(cp->gid));
+		json_object_object_add(p, "name", jstr(cp->name));
+		json_object_object_add(p, "icon", jstr(cp->icon));
+		json_object_object_add(p, "owner", jstr(cp->owner));
+		json_object_object_add(p, "status", jstr(cp->status));
+		json_object_object_add(projects, cp->gid, p);
+	}
+	res = json_object_new_object();
+	json_object_object_add(res, "user", jstr(s->gid));
+	json_object_object_add(res, "user_projects", up);
+	if (login) {
+		json_object_object_add(res, "cc.version",
+		    json_object_new_string(PACKAGE_VERSION));
+		json_object_object_add(res, "cc.cursor",
+		    json_object_new_int64(s->cursor));
+	}
+	data = json_object_new_object();
+	json_object_object_add(data, "cc.users", users);
+	json_object_object_add(data, "cc.projects", projects);
+	json_object_object_add(data, "cc.projects_members", members);
+	json_object_object_add(data, "cc.languages", languages_json());
+	unicat_ok(r, res, data);
+	if (jwt != NULL)
+		req_header(r, "Authorization", jwt);
+}
+
+/* A fresh token and the session of gid: the answer to every login. */
+static void
+logged_in(struct req *r, const char *gid, long epoch, bool login)
+{
+	struct session	 s;
+	struct problem	 p = { 0 };
+	char		*jwt;
+
+	if (failed(r, account_session(gid, epoch, &s, &p), &p))
+		return;
+	if ((jwt = token_issue(gid, epoch, NULL)) == NULL) {
+		session_free(&s);
+		p.kind = PROB_INTERNAL;
+		route_fail(r, &p);
+		return;
+	}
+	reply_session(r, &s, jwt, login);
+	free(jwt);
+	session_free(&s);
+}
+
+/* POST /api/signup_request {username, password, email[, language]} */
+void
+unicat_signup_request(struct req *r)
+{
+	static const char *const fields[] = { "username", "password", "email",
+	    "?language" };
+	const char		*v[4];
+	struct problem		 p = { 0 };
+	struct json_object	*res;
+	char			*vcode;
+
+	if (failed(r, req_strings(r, fields, 4, v, &p), &p) ||
+	    failed(r, account_signup_request(v[0], v[1], v[2], v[3], r->remote,
+	    &vcode, &p), &p))
+		return;
+	res = json_object_new_object();
+	json_object_object_add(res, "validation_code", jstr(vcode));
+	free(vcode);
+	unicat_ok(r, res, NULL);
+}
+
+/* POST /api/signup {username, password, email, validation_code, verification_code} */
+void
+unicat_signup(struct req *r)
+{
+	static const char *const fields[] = { "username", "password", "email",
+	    "validation_code", "verification_code" };
+	const char	*v[5];
+	struct problem	 p = { 0 };
+	char		*gid;
+	long		 epoch;
+
+	if (failed(r, req_strings(r, fields, 5, v, &p), &p) ||
+	    failed(r, account_signup(v[0], v[1], v[2], v[3], v[4], &gid, &epoch,
+	    &p), &p))
+		return;
+	logged_in(r, gid, epoch, false);
+	free(gid);
+}
+
+/* POST /api/login {username, password} */
+void
+unicat_login(struct req *r)
+{
+	static const char *const fields[] = { "username", "password" };
+	const char	*v[2];
+	struct problem	 p = { 0 };
+	struct user	 u;
+
+	if (failed(r, req_strings(r, fields, 2, v, &p), &p) ||
+	    failed(r, account_login(v[0], LOGIN_USERNAME, v[1], r->remote, &u,
+	    &p), &p))
+		return;
+	logged_in(r, u.gid, u.token_epoch, true);
+	user_free(&u);
+}
+
+/* GET or POST /api/init (JWT): login's body for the token's user. */
+void
+unicat_init(struct req *r)
+{
+	struct session	s;
+	struct problem	p = { 0 };
+
+	if (failed(r, account_session(r->user_gid, r->token_epoch, &s, &p), &p))
+		return;
+	reply_session(r, &s, NULL, true);
+	session_free(&s);
+}
+
+/* POST /api/logout (JWT): every token of the user dies. */
+void
+unicat_logout(struct req *r)
+{
+	struct problem	p = { 0 };
+
+	if (failed(r, account_logout(r->user_id, &p), &p))
+		return;
+	unicat_ok(r, NULL, NULL);
+	r->token_left = cf->jwt_ttl;	/* no refreshed token after logout */
+}
+
+/* ------------------------------------------- invitations (invite.c) */
+
+/*
+ * The body of members/invite and members/resend_invite: result.user is
+ * the invitee's gid, data.cc.users the invitee, data.cc.projects_members
+ * the invitation.
+ */
+static void
+reply_invitation(struct req *r, const struct invitation *inv)
+{
+	const struct user	*u = &inv->invitee;
+	const struct cc_user	 cu = {
+		.gid = u->gid, .username = u->username, .email = u->email,
+		.name = u->name, .avatar = u->avatar, .status = u->status,
+		.language = u->language, .timezone = u->timezone,
+	};
+	struct json_object	*res, *data, *users, *members, *m, *opt;
+
+	users = json_object_new_object();
+	json_object_object_add(users, u->gid, cc_user_json(&cu));
+	m = json_object_new_object();
+	json_object_object_add(m, "project_gid", jstr(inv->project));
+	json_object_object_add(m, "user_gid", jstr(u->gid));
+	json_object_object_add(m, "status", jstr(inv->status));
+	json_object_object_add(m, "roles", roles_json(inv->roles));
+	opt = inv->options ? json_tokener_parse(inv->options) : NULL;
+	json_object_object_add(m, "options", opt ? opt : json_object_new_object());
+	members = json_object_new_array();
+	json_object_array_add(members, m);
+	res = json_object_new_object();
+	json_object_object_add(res, "user", jstr(u->gid));
+	data = json_object_new_object();
+	json_object_object_add(data, "cc.users", users);
+	json_object_object_add(data, "cc.projects_members", members);
+	unicat_ok(r, res, data);
+}
+
+/* POST /api/p/<project gid>/members/invite {username_or_email} (JWT, owner) */
+void
+unicat_invite(struct req *r)
+{
+	static const char *const fields[] = { "username_or_email" };
+	const char		*v[1];
+	struct problem		 p = { 0 };
+	struct invitation	 inv;
+
+	if (failed(r, req_strings(r, fields, 1, v, &p), &p) ||
+	    failed(r, invite_create(r->user_gid, r->params[0], v[0], &inv,
+	    &p), &p))
+		return;
+	reply_invitation(r, &inv);
+	invitation_free(&inv);
+}
+
+/* POST /api/p/<project gid>/members/resend_invite {user} (JWT, owner) */
+void
+unicat_resend_invite(struct req *r)
+{
+	static const char *const fields[] = { "user" };
+	const char		*v[1];
+	struct problem		 p = { 0 };
+	struct invitation	 inv;
+
+	if (failed(r, req_strings(r, fields, 1, v, &p), &p) ||
+	    failed(r, invite_resend(r->user_gid, r->params[0], v[0], &inv,
+	    &p), &p))
+		return;
+	reply_invitation(r, &inv);
+	invitation_free(&inv);
+}
+
+/* accept_invite, decline_invite (JWT): then the session, as /api/init. */
+static void
+answer_invite(struct req *r, bool accept)
+{
+	static const char *const fields[] = { "project" };
+	const char	*v[1];
+	struct problem	 p = { 0 };
+	struct session	 s;
+
+	if (failed(r, req_strings(r, fields, 1, v, &p), &p) ||
+	    failed(r, invite_answer(r->user_gid, v[0], accept, "project",
+	    &p), &p) ||
+	    failed(r, account_session(r->user_gid, r->token_epoch, &s, &p),
+	    &p))
+		return;
+	reply_session(r, &s, NULL, true);
+	session_free(&s);
+}
+
+/* POST /api/account/accept_invite {project} (JWT) */
+void
+unicat_accept_invite(struct req *r)
+{
+	answer_invite(r, true);
+}
+
+/* POST /api/account/decline_invite {project} (JWT) */
+void
+unicat_decline_invite(struct req *r)
+{
+	answer_invite(r, false);
+}
+
+/* POST /api/decline_invite {invitee, project}: no token (invite mails). */
+void
+unicat_decline_invite_anon(struct req *r)
+{
+	static const char *const fields[] = { "invitee", "project" };
+	const char	*v[2];
+	struct problem	 p = { 0 };
+
+	if (failed(r, req_strings(r, fields, 2, v, &p), &p) ||
+	    failed(r, invite_answer(v[0], v[1], false, "invitee", &p), &p))
+		return;
+	unicat_ok(r, NULL, NULL);
+}
+
+/* ------------------------------------------- password reset (reset.c) */
+
+/* POST /api/reset_password_request {username_or_email} */
+void
+unicat_reset_password_request(struct req *r)
+{
+	static const char *const fields[] = { "username_or_email" };
+	const char		*v[1];
+	struct problem		 p = { 0 };
+	struct json_object	*res;
+	char			*vcode;
+
+	if (failed(r, req_strings(r, fields, 1, v, &p), &p) ||
+	    failed(r, reset_request(v[0], r->remote, &vcode, &p), &p))
+		return;
+	res = json_object_new_object();
+	json_object_object_add(res, "validation_code", jstr(vcode));
+	free(vcode);
+	unicat_ok(r, res, NULL);
+}
+
+/*
+ * POST /api/reset_password {username, new_password, validation_code,
+ * verification_code}: login's body with a fresh JWT.
+ */
+void
+unicat_reset_password(struct req *r)
+{
+	static const char *const fields[] = { "username", "new_password",
+	    "validation_code", "verification_code" };
+	const char	*v[4];
+	struct problem	 p = { 0 };
+	char		*gid;
+	long		 epoch;
+
+	if (failed(r, req_strings(r, fields, 4, v, &p), &p) ||
+	    failed(r, reset_confirm(v[0], v[1], v[2], v[3], &gid, &epoch, &p),
+	    &p))
+		return;
+	logged_in(r, gid, epoch, true);
+	free(gid);
 }

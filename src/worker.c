@@ -126,6 +126,7 @@ int
 worker_run(int fd, bool standalone)
 {
 	struct sigaction	 sa;
+	sigset_t		 none;
 	struct pollfd		 pfd;
 	FCGX_Request		 f;
 	pid_t			 master = getppid();
@@ -139,6 +140,8 @@ worker_run(int fd, bool standalone)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
+	sigemptyset(&none);	/* the master forks with its signals blocked */
+	sigprocmask(SIG_SETMASK, &none, NULL);
 
 	/*
 	 * The listening socket is non-blocking and polled with a timeout, so a

@@ -1,0 +1,1049 @@
+#!/usr/bin/python3
+"""bench/driver.py: signet's benchmarks against the limits of the same machine.
+
+Run through bench/run (which builds everything first); see BENCHMARKS.md.
+
+    driver.py --build DIR --bin DIR [--quick] [--rounds N] [--out DIR]
+              [--cells NAME,...] [--profile CELL [--profile-tool perf|callgrind]]
+
+The stack, all on 127.0.0.1 and all started and stopped here:
+  PostgreSQL     a private cluster (tests/integration/harness.py's Postgres)
+  SMTP sink      bench/smtp_sink.py; prompt, or 2 s before each reply on demand
+  signet14       signet, scrypt N=2^14 r=8 p=1 (the cheap paths, login at 2^14,
+                 signup_request, the memory checks)
+  signet17       signet, scrypt N=2^17 r=8 p=1 (login at the default cost)
+  floorA         bench/floor -m static: a minimal libfcgi responder
+  floorB         bench/floor -m select: the same plus one prepared indexed
+                 SELECT on a 100k-row table per request
+  nginx          one nginx, one server block per backend, each made from
+                 contrib/nginx/signet.conf (the one we ship)
+Every backend runs the same number of worker processes.
+
+Each round runs every cell once, pairs of cells that are compared back to back
+(limit then subject, the other way round in odd rounds); a figure is the median
+over the rounds, with min..max.  Every load is bounded by wrk's -d and a
+timeout here; every process started here is stopped in the end, on failure and
+on SIGINT/SIGTERM too.
+"""
+
+import argparse
+import base64
+import glob
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import types
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
+import harness  # noqa: E402
+import requests  # noqa: E402
+
+LUA = os.path.join(HERE, "lua")
+PASSWORD = "Bench-Tr0ub4dor-&-staple-9047"
+MiB = 1024 * 1024
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+NCPU = os.cpu_count() or 1
+
+
+def say(*a):
+    print("==>", *a, file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------- processes
+
+class Procs:
+    """Every process and cleanup action of the run, undone in reverse order."""
+
+    def __init__(self):
+        self.items = []  # ("proc", name, Popen) or ("call", name, fn)
+
+    def popen(self, name, cmd, **kw):
+        kw.setdefault("stdin", subprocess.DEVNULL)
+        kw.setdefault("start_new_session", True)
+        p = subprocess.Popen(cmd, **kw)
+        self.items.append(("proc", name, p))
+        return p
+
+    def on_cleanup(self, name, fn):
+        self.items.append(("call", name, fn))
+
+    def forget(self, p):
+        self.items = [i for i in self.items if i[2] is not p]
+
+    @staticmethod
+    def stop_proc(p, timeout=10):
+        if p.poll() is None:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        # the whole group: workers of a floor, wrk threads...
+        harness.kill_group(p.pid, signal.SIGKILL)
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def cleanup(self):
+        while self.items:
+            kind, name, x = self.items.pop()
+            try:
+                if kind == "proc":
+                    self.stop_proc(x)
+                else:
+                    x()
+            except Exception as e:  # keep cleaning up
+                print("cleanup of %s: %s" % (name, e), file=sys.stderr)
+
+
+PROCS = Procs()
+
+
+def on_signal(sig, frame):
+    raise SystemExit("stopped by signal %d" % sig)
+
+
+# ------------------------------------------------------------------ /proc readings
+
+def read_status(pid):
+    """VmRSS, VmHWM, RssAnon of pid in bytes (missing: 0); None if it is gone."""
+    out = {}
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if k in ("VmRSS", "VmHWM", "RssAnon", "RssFile", "RssShmem"):
+                    out[k] = int(v.split()[0]) * 1024
+    except OSError:
+        return None
+    return out
+
+
+def read_pss(pid):
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def children(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return harness.children_of(pid)
+
+
+def tree(pid):
+    """pid and all its descendants."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children(p))
+    return out
+
+
+def cpu_ticks(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            data = f.read()
+    except OSError:
+        return None
+    fields = data[data.rindex(")") + 2:].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def machine_ticks():
+    with open("/proc/stat") as f:
+        parts = f.readline().split()[1:]
+    vals = [int(x) for x in parts]
+    idle = vals[3] + (vals[4] if len(vals) > 4 else 0)
+    return sum(vals[:8]), idle
+
+
+class CpuMeter:
+    """CPU seconds used by named process trees over an interval, the machine's
+    busy seconds, and what was busy outside those trees ("other": the rest of the
+    machine, other people's tests included)."""
+
+    def __init__(self, groups):
+        self.groups = groups  # name -> root pid (callable or int)
+
+    def _snap(self):
+        snap = {}
+        for name, root in self.groups.items():
+            r = root() if callable(root) else root
+            if not r:
+                continue
+            for pid in tree(r):
+                t = cpu_ticks(pid)
+                if t is not None:
+                    snap[(name, pid)] = t
+        return snap
+
+    def start(self):
+        self.t0 = time.monotonic()
+        self.m0 = machine_ticks()
+        self.s0 = self._snap()
+
+    def stop(self, extra_pids=None):
+        """extra_pids: {name: [pid...]} of short-lived processes (wrk) whose whole
+        CPU time counts (read while they are zombies or from their rusage)."""
+        s1 = self._snap()
+        m1 = machine_ticks()
+        wall = time.monotonic() - self.t0
+        used = {}
+        for key, t in s1.items():
+            used[key[0]] = used.get(key[0], 0) + t - self.s0.get(key, 0)
+        for name, secs in (extra_pids or {}).items():
+            used[name] = used.get(name, 0) + secs * CLK_TCK
+        total = (m1[0] - self.m0[0])
+        busy = total - (m1[1] - self.m0[1])
+        out = {k: v / CLK_TCK for k, v in used.items()}
+        out["_busy"] = busy / CLK_TCK
+        out["_capacity"] = total / CLK_TCK
+        out["_other"] = max(0.0, out["_busy"] - sum(v for k, v in out.items()
+                                                     if not k.startswith("_")))
+        out["_wall"] = wall
+        return out
+
+
+class RssSampler(threading.Thread):
+    """Samples the summed RSS of a process tree every interval seconds; keeps the
+    peak of the sum and of each process."""
+
+    def __init__(self, root, interval=0.02):
+        super().__init__(daemon=True)
+        self.pids = tree(root)
+        self.interval = interval
+        self.peak_sum = 0
+        self.peak_each = {}
+        self.samples = 0
+        self._stop = threading.Event()
+
+    def run(self):
+        while not self._stop.is_set():
+            total = 0
+            for pid in self.pids:
+                st = read_status(pid)
+                if st is None:
+                    continue
+                rss = st.get("VmRSS", 0)
+                total += rss
+                if rss > self.peak_each.get(pid, 0):
+                    self.peak_each[pid] = rss
+            self.peak_sum = max(self.peak_sum, total)
+            self.samples += 1
+            self._stop.wait(self.interval)
+
+    def finish(self):
+        self._stop.set()
+        self.join(5)
+        return self
+
+
+# ------------------------------------------------------------------------ the stack
+
+def conf_keys():
+    """Config keys signet knows, from src/conf.c's keys[] table."""
+    try:
+        with open(os.path.join(TOP, "src", "conf.c")) as f:
+            text = f.read()
+    except OSError:
+        return set()
+    return set(re.findall(r"^\s*[SIB]\((\w+),", text, re.M))
+
+
+def libscrypt_mcf(password, n, r, p):
+    """A libscrypt MCF record ("$s1$PARAMS$SALT$HASH"), as signet stores them."""
+    salt = os.urandom(16)
+    h = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p,
+                       maxmem=256 * r * n + 16 * MiB, dklen=64)
+    params = (n.bit_length() - 1) << 16 | r << 8 | p
+    return "$s1$%06x$%s$%s" % (params, base64.b64encode(salt).decode(),
+                               base64.b64encode(h).decode())
+
+
+class Stack:
+    def __init__(self, a):
+        self.a = a
+        self.work = a.work
+        self.signets = {}
+        self.floors = {}
+        self.ports = {}
+        self.urls = {}
+
+    # --- pieces
+    def start_pg(self):
+        say("PostgreSQL (private cluster)")
+        self.pg = harness.Postgres()
+        PROCS.on_cleanup("postgres", self.pg.destroy)
+
+    def start_sink(self):
+        port = harness.free_port()
+        self.maildir = os.path.join(self.work, "mail")
+        os.makedirs(self.maildir, exist_ok=True)
+        log = open(os.path.join(self.work, "smtp_sink.log"), "ab")
+        self.sink = PROCS.popen("smtp sink", ["/usr/bin/python3", os.path.join(HERE, "smtp_sink.py"),
+                                              "--port", str(port), "--dir", self.maildir,
+                                              "--delay", "2"], stdout=log, stderr=log)
+        log.close()
+        harness.wait_until(lambda: harness.tcp_open("127.0.0.1", port), 15, "the SMTP sink")
+        self.smtp = types.SimpleNamespace(host="127.0.0.1", port=port)
+
+    def sink_slow(self, slow):
+        os.kill(self.sink.pid, signal.SIGUSR1 if slow else signal.SIGUSR2)
+
+    def signet_config(self, n):
+        a = self.a
+        cfg = {
+            "workers": a.workers,
+            "hash_concurrency": a.hash_concurrency,
+            "scrypt_n": n, "scrypt_r": 8, "scrypt_p": 1,
+            "throttle_exempt": "127.0.0.0/8",
+        }
+        # every throttle off: the load comes from one address and a few accounts
+        for k in sorted(conf_keys()):
+            if k.startswith("throttle_") and k != "throttle_exempt":
+                cfg[k] = 0
+        return cfg
+
+    def start_signet(self, name, n):
+        port = harness.free_port()
+        self.ports[name] = port
+        d = os.path.join(self.work, name)
+        s = harness.Signet(d, self.pg, self.smtp, self.keys, "http://127.0.0.1:%d" % port,
+                           extra_config=self.signet_config(n), builddir=self.a.build,
+                           name=name)
+        PROCS.on_cleanup(name, lambda: s.stop(check=False))
+        say("%s: %d workers, hash_concurrency %d, N=%d" % (name, self.a.workers,
+                                                           self.a.hash_concurrency, n))
+        s.start()
+        self.signets[name] = s
+        return s
+
+    def start_floor(self, name, mode, accept="block"):
+        port = harness.free_port()
+        self.ports[name] = port
+        sock = os.path.join(self.work, name + ".sock")
+        cmd = [os.path.join(self.a.bin, "floor"), "-s", sock, "-w", str(self.a.workers),
+               "-m", mode, "-a", accept]
+        if mode == "select":
+            cmd += ["-d", self.pg.dsn]
+        log = open(os.path.join(self.work, name + ".log"), "ab")
+        p = PROCS.popen(name, cmd, stdout=log, stderr=log)
+        log.close()
+        harness.wait_until(lambda: harness.unix_open(sock) or p.poll() is not None, 15,
+                           "%s's socket" % name)
+        if p.poll() is not None:
+            raise RuntimeError("%s exited: %s" % (name, harness.tail(
+                os.path.join(self.work, name + ".log"))))
+        self.floors[name] = types.SimpleNamespace(proc=p, socket=sock, pid=p.pid)
+
+    def socket_of(self, name):
+        if name in self.signets:
+            return self.signets[name].socket
+        return self.floors[name].socket
+
+    def start_nginx(self):
+        d = os.path.join(self.work, "nginx")
+        os.makedirs(os.path.join(d, "tmp"), exist_ok=True)
+        ndir = os.path.join(TOP, "contrib", "nginx")
+        with open(os.path.join(ndir, "signet.conf")) as f:
+            tmpl = f.read()
+        servers = os.path.join(d, "servers.conf")
+        with open(servers, "w") as f:
+            for name, port in self.ports.items():
+                f.write("# %s\n" % name)
+                f.write(tmpl.replace("@PORT@", str(port))
+                        .replace("@SOCKET@", self.socket_of(name)))
+        with open(os.path.join(ndir, "nginx-dev.conf")) as f:
+            top = f.read()
+        top = (top.replace("@DIR@", d)
+               .replace("@USER@", "user root root;" if harness.IS_ROOT else "")
+               .replace("@SERVER@", servers))
+        # Measuring, not debugging: no access log, warnings only, room for
+        # wrk's connections.  Everything else is the shipped configuration.
+        top = re.sub(r"access_log [^;]*;", "access_log off;", top)
+        top = re.sub(r"(error_log [^;]*) info;", r"\1 warn;", top)
+        top = re.sub(r"worker_connections \d+;", "worker_connections 4096;", top)
+        v = harness.run([harness.nginx_binary(), "-V"], check=False).stderr.decode(errors="replace")
+        lines = top.splitlines(True)
+        for mod in ("uwsgi", "scgi"):
+            if "--without-http_%s_module" % mod in v:
+                lines = [l for l in lines if "%s_temp_path" % mod not in l]
+        conf = os.path.join(d, "nginx.conf")
+        with open(conf, "w") as f:
+            f.writelines(lines)
+        params = "/etc/nginx/fastcgi_params"
+        if not os.path.exists(params):
+            params = os.path.join(ndir, "fastcgi_params")
+        shutil.copyfile(params, os.path.join(d, "fastcgi_params"))
+        cmd = [harness.nginx_binary(), "-p", d, "-e", os.path.join(d, "error.log"), "-c", conf]
+        harness.run(cmd + ["-t", "-q"])
+        out = open(os.path.join(d, "nginx.out"), "ab")
+        self.nginx = PROCS.popen("nginx", cmd + ["-g", "daemon off;"], stdout=out, stderr=out)
+        out.close()
+        for name, port in self.ports.items():
+            harness.wait_until(lambda: harness.tcp_open("127.0.0.1", port), 15, "nginx :%d" % port)
+            self.urls[name] = "http://127.0.0.1:%d" % port
+
+    # --- data
+    def load_data(self):
+        say("data: 100k-row bench_floor table, 100k filler users")
+        self.pg.sql("""
+            CREATE TABLE bench_floor (id integer PRIMARY KEY, name text NOT NULL,
+                                      email text NOT NULL);
+            INSERT INTO bench_floor SELECT g, 'user' || g, 'user' || g || '@example.org'
+                FROM generate_series(1, 100000) g;
+            ALTER TABLE bench_floor OWNER TO signet;
+            INSERT INTO users (username, email, status, verified_at)
+                SELECT 'filler' || g, 'filler' || g || '@example.org', 'active', now()
+                FROM generate_series(1, 100000) g;
+            ANALYZE;
+        """)
+        for logn in (14, 17):
+            mcf = libscrypt_mcf(PASSWORD, 1 << logn, 8, 1)
+            self.pg.sql("INSERT INTO users (username, email, password, status, verified_at) "
+                        "SELECT 'b%du' || g, 'b%du' || g || '@example.org', $1, 'active', now() "
+                        "FROM generate_series(0, %d) g" % (logn, logn, self.a.login_users - 1),
+                        mcf)
+
+    def start(self):
+        os.makedirs(self.work, exist_ok=True)
+        self.start_pg()
+        self.start_sink()
+        self.keys = harness.Keys(os.path.join(self.work, "keys"))
+        self.start_signet("signet14", 1 << 14)
+        self.start_signet("signet17", 1 << 17)
+        self.load_data()
+        self.start_floor("floorA", "static")
+        self.start_floor("floorB", "select")
+        for name, accept in self.a.extra_floors:
+            self.start_floor(name, "static", accept)
+        self.start_nginx()
+
+    def api(self, name):
+        return harness.Api(self.urls[name], timeout=30)
+
+
+# ------------------------------------------------------------------------ wrk and co
+
+def parse_wrk(out):
+    for line in out.splitlines():
+        if line.startswith("WRKJSON "):
+            r = json.loads(line[8:])
+            r["rate"] = r["requests"] / (r["duration_us"] / 1e6) if r["duration_us"] else 0
+            return r
+    raise RuntimeError("wrk printed no WRKJSON line:\n" + out[-2000:])
+
+
+class Wrk:
+    """One wrk run, started now; .result() waits and parses."""
+
+    def __init__(self, url, seconds, conns, script="get.lua", args=(), headers=(), threads=1,
+                 name="wrk"):
+        cmd = ["wrk", "-t", str(threads), "-c", str(conns), "-d", "%ds" % seconds,
+               "--timeout", "10s", "-s", os.path.join(LUA, script)]
+        for h in headers:
+            cmd += ["-H", h]
+        cmd.append(url)
+        if args:
+            cmd += ["--"] + [str(x) for x in args]
+        self.seconds = seconds
+        env = dict(os.environ, BENCH_LUA=LUA)
+        self.p = PROCS.popen(name, cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        self.t0 = time.monotonic()
+
+    def result(self):
+        try:
+            out, err = self.p.communicate(timeout=self.seconds + 60)
+        except subprocess.TimeoutExpired:
+            Procs.stop_proc(self.p)
+            raise RuntimeError("wrk did not finish in time")
+        PROCS.forget(self.p)
+        if self.p.returncode != 0:
+            raise RuntimeError("wrk exit %d: %s" % (self.p.returncode, err.decode(errors="replace")))
+        r = parse_wrk(out.decode(errors="replace"))
+        # wrk's own CPU time: from the children's rusage after it was reaped
+        return r
+
+
+def children_cpu():
+    t = os.times()
+    return t.children_user + t.children_system
+
+
+def ceiling(bin_dir, n, seconds, procs):
+    """procs scrypt_ceiling processes at once; the summed rate in hashes/s."""
+    cmd = [os.path.join(bin_dir, "scrypt_ceiling"), "-N", str(n), "-r", "8", "-p", "1",
+           "-t", str(seconds)]
+    ps = [PROCS.popen("scrypt_ceiling", cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+          for _ in range(procs)]
+    total, ms = 0.0, []
+    for p in ps:
+        out, err = p.communicate(timeout=seconds + 120)
+        PROCS.forget(p)
+        if p.returncode != 0:
+            raise RuntimeError("scrypt_ceiling: %s" % err.decode(errors="replace"))
+        kv = dict(x.split("=") for x in out.decode().split())
+        total += float(kv["rate"])
+        ms.append(float(kv["ms_per_hash"]))
+    return {"rate": total, "ms_per_hash": statistics.mean(ms)}
+
+
+# -------------------------------------------------------------------------- the run
+
+class Bench:
+    def __init__(self, a, stack):
+        self.a = a
+        self.s = stack
+        self.rounds = []
+        self.memory = {}
+        self.peaks17 = []
+        self.cpu_groups = {
+            "nginx": lambda: stack.nginx.pid,
+            "signet14": lambda: stack.signets["signet14"].pid,
+            "signet17": lambda: stack.signets["signet17"].pid,
+            "floorA": lambda: stack.floors["floorA"].pid,
+            "floorB": lambda: stack.floors["floorB"].pid,
+            "postgres": self.postmaster_pid,
+        }
+
+    def postmaster_pid(self):
+        try:
+            with open(os.path.join(self.s.pg.data, "postmaster.pid")) as f:
+                return int(f.readline())
+        except (OSError, ValueError):
+            return None
+
+    # --- one measurement, with CPU accounting
+    def measure(self, fn):
+        meter = CpuMeter(self.cpu_groups)
+        c0 = children_cpu()
+        meter.start()
+        r = fn()
+        cpu = meter.stop({"wrk+ceiling": children_cpu() - c0})
+        r["cpu"] = cpu
+        return r
+
+    def wrk_cell(self, backend, path, conns, script="get.lua", args=(), headers=(), seconds=None):
+        seconds = seconds or self.a.duration
+        url = self.s.urls[backend] + path
+        return self.measure(lambda: Wrk(url, seconds, conns, script, args, headers).result())
+
+    # --- cells
+    def c_floorA(self):
+        return self.wrk_cell("floorA", "/floor", self.a.conns)
+
+    def c_bad400(self):
+        return self.wrk_cell("signet14", "/api/login", self.a.conns, "post.lua", ["{}"])
+
+    def c_floorB(self):
+        return self.wrk_cell("floorB", "/floor", self.a.conns)
+
+    def c_init(self):
+        return self.wrk_cell("signet14", "/api/init", self.a.conns,
+                             headers=["Authorization: Bearer " + self.jwt])
+
+    def c_ceil14(self):
+        return self.measure(lambda: ceiling(self.a.bin, 1 << 14, self.a.duration,
+                                            self.a.hash_concurrency))
+
+    def c_login14(self):
+        return self.wrk_cell("signet14", "/api/login", self.a.login_conns, "login.lua",
+                             ["b14u", self.a.login_users, PASSWORD])
+
+    def c_ceil17(self):
+        return self.measure(lambda: ceiling(self.a.bin, 1 << 17, self.a.duration17,
+                                            self.a.hash_concurrency))
+
+    def c_login17(self):
+        sampler = RssSampler(self.s.signets["signet17"].pid)
+        sampler.start()
+        try:
+            r = self.wrk_cell("signet17", "/api/login", self.a.login_conns, "login.lua",
+                              ["b17u", self.a.login_users, PASSWORD], seconds=self.a.duration17)
+        finally:
+            sampler.finish()
+        r["rss_peak_sum"] = sampler.peak_sum
+        r["rss_peak_each"] = max(sampler.peak_each.values() or [0])
+        r["rss_samples"] = sampler.samples
+        self.peaks17.append(sampler.peak_sum)
+        return r
+
+    def paced_init(self, seconds):
+        return Wrk(self.s.urls["signet17"] + "/api/init", seconds, self.a.paced_conns,
+                   "paced.lua", [self.a.paced_ms], ["Authorization: Bearer " + self.jwt],
+                   name="wrk paced")
+
+    def c_init_alone(self):
+        return self.measure(lambda: self.paced_init(self.a.duration17).result())
+
+    def c_init_under_login(self):
+        def both():
+            login = Wrk(self.s.urls["signet17"] + "/api/login", self.a.duration17 + 2,
+                        self.a.login_conns, "login.lua", ["b17u", self.a.login_users, PASSWORD],
+                        name="wrk login")
+            time.sleep(1)  # the hash permits are all taken before we look
+            init = self.paced_init(self.a.duration17)
+            r = init.result()
+            r["login"] = login.result()
+            return r
+        return self.measure(both)
+
+    def signup(self, slow):
+        tag = "%d%s%d" % (len(self.rounds), "s" if slow else "p", int(time.time()) % 100000)
+        self.s.sink_slow(slow)
+        try:
+            return self.wrk_cell("signet14", "/api/signup_request", self.a.signup_conns,
+                                 "signup.lua", [tag, PASSWORD])
+        finally:
+            self.s.sink_slow(False)
+
+    def c_signup_prompt(self):
+        return self.signup(False)
+
+    def c_signup_slow(self):
+        return self.signup(True)
+
+    PAIRS = [("floorA", "bad400"), ("floorB", "init"), ("ceil14", "login14"),
+             ("ceil17", "login17"), ("init_alone", "init_under_login"),
+             ("signup_prompt", "signup_slow")]
+
+    def cells_enabled(self):
+        want = self.a.cells
+        return [(x, y) for x, y in self.PAIRS if not want or x in want or y in want]
+
+    # --- checks before measuring
+    def smoke(self):
+        s = self.s
+        say("smoke checks")
+        api14, api17 = s.api("signet14"), s.api("signet17")
+        r = api14.get("/api/health")
+        assert r.status_code == 200, "health: %d %s" % (r.status_code, r.text)
+        for name in ["floorA", "floorB"] + [n for n, _ in self.a.extra_floors]:
+            r = s.api(name).get("/floor")
+            assert r.status_code == 200 and r.json()["success"], "%s: %s" % (name, r.text)
+        r = api14.post("/api/login", json={})
+        assert r.status_code == 400, "400 path: %d %s" % (r.status_code, r.text)
+        # a full signup through the mail, to know the mailer delivers
+        if not self.a.cells or "signup_prompt" in self.a.cells or "signup_slow" in self.a.cells:
+            ident = {"username": "benchsmoke", "email": "benchsmoke@example.org",
+                     "password": PASSWORD}
+            r = api14.post("/api/signup_request", json=ident)
+            assert r.status_code == 200, "signup_request: %d %s" % (r.status_code, r.text)
+            vcode = r.json()["result"]["validation_code"]
+            path = os.path.join(s.maildir, "benchsmoke@example.org.eml")
+            harness.wait_until(lambda: os.path.exists(path), 30, "the signup mail")
+            import email as _email
+            import email.policy as _policy
+            with open(path, "rb") as f:
+                msg = _email.message_from_bytes(f.read(), policy=_policy.default)
+            part = msg.get_body(preferencelist=("plain",))
+            code = harness.extract_code(part.get_content())
+            r = api14.post("/api/signup", json=dict(ident, validation_code=vcode,
+                                                     verification_code=code))
+            assert r.status_code == 200, "signup: %d %s" % (r.status_code, r.text)
+        for api, prefix in ((api14, "b14u"), (api17, "b17u")):
+            r = api.post("/api/login", json={"username": prefix + "0", "password": PASSWORD})
+            assert r.status_code == 200, "login %s: %d %s" % (prefix, r.status_code, r.text)
+            jwt = r.headers["Authorization"]
+        # the same keys and database behind both: one token serves both
+        self.jwt = jwt
+        for api in (api14, api17):
+            r = api.get("/api/init", headers={"Authorization": "Bearer " + jwt})
+            assert r.status_code == 200 and r.json()["success"], "init: %s" % r.text
+            assert "Authorization" not in r.headers, "init refreshed the token"
+
+    # --- memory
+    def rss_table(self, name):
+        sg = self.s.signets[name]
+        mailer = self.mailer_pid(sg)
+        rows = []
+        for pid in tree(sg.pid):
+            st = read_status(pid) or {}
+            role = "master" if pid == sg.pid else "mailer" if pid == mailer else "worker"
+            rows.append({"pid": pid, "role": role, "rss": st.get("VmRSS", 0),
+                         "anon": st.get("RssAnon", 0), "hwm": st.get("VmHWM", 0),
+                         "pss": read_pss(pid) or 0})
+        return rows
+
+    @staticmethod
+    def mailer_pid(sg):
+        m = None
+        for line in sg.log_text().splitlines():
+            mm = re.search(r"\[(\d+)\] \w+: mailer started", line)
+            if mm:
+                m = int(mm.group(1))
+        return m
+
+    def memory_cheap(self):
+        """Idle RSS, then after 10k and after `mem_requests` cheap requests."""
+        say("memory: idle, then %d cheap requests" % self.a.mem_requests)
+        m = self.memory
+        m["idle14"] = self.rss_table("signet14")
+        m["idle17"] = self.rss_table("signet17")
+        url = self.s.urls["signet14"]
+        warm = min(10000, self.a.mem_requests // 10)
+        per = lambda n: max(1, n // 2)  # two wrk threads
+        w = Wrk(url, 120, 8, "mix.lua", [per(warm), self.jwt], threads=2)
+        r1 = w.result()
+        m["warm14"] = self.rss_table("signet14")
+        w = Wrk(url, 300, 8, "mix.lua", [per(self.a.mem_requests - warm), self.jwt], threads=2)
+        r2 = w.result()
+        m["after14"] = self.rss_table("signet14")
+        m["mix_requests"] = r1["requests"] + r2["requests"]
+        m["mix_errors"] = r1["connect"] + r1["read"] + r1["timeout"] + r2["connect"] + \
+            r2["read"] + r2["timeout"]
+
+    def run(self):
+        a = self.a
+        self.smoke()
+        if not a.cells:
+            self.memory_cheap()
+        pairs = self.cells_enabled()
+        # one short pass of everything first: caches, JIT of nothing, pages in
+        say("warm-up")
+        saved = (a.duration, a.duration17)
+        a.duration, a.duration17 = 1, 2
+        for x, y in pairs:
+            for c in (x, y):
+                if not a.cells or c in a.cells:
+                    getattr(self, "c_" + c)()
+        a.duration, a.duration17 = saved
+        self.peaks17 = []
+        t0 = time.monotonic()
+        for i in range(a.rounds):
+            rnd = {}
+            for x, y in pairs:
+                order = (x, y) if i % 2 == 0 else (y, x)
+                for c in order:
+                    if a.cells and c not in a.cells:
+                        continue
+                    say("round %d/%d: %s" % (i + 1, a.rounds, c))
+                    rnd[c] = getattr(self, "c_" + c)()
+                    rnd[c]["order"] = order.index(c)
+            self.rounds.append(rnd)
+        self.rounds_seconds = time.monotonic() - t0
+        if not a.cells:
+            self.memory["post14"] = self.rss_table("signet14")
+            self.memory["post17"] = self.rss_table("signet17")
+        self.mails = self.mail_count()
+
+    def mail_count(self):
+        try:
+            with open(os.path.join(self.s.maildir, "count")) as f:
+                return int(f.read())
+        except (OSError, ValueError):
+            return 0
+
+
+# ------------------------------------------------------------------------- reporting
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    if not xs:
+        return None, None, None
+    return statistics.median(xs), min(xs), max(xs)
+
+
+def fmt_range(xs, f="%.0f", scale=1.0):
+    m, lo, hi = med(xs)
+    if m is None:
+        return "n/a"
+    return (f + " (" + f + "-" + f + ")") % (m * scale, lo * scale, hi * scale)
+
+
+def versions():
+    def first_line(cmd):
+        try:
+            r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=10)
+            return r.stdout.decode(errors="replace").splitlines()[0].strip()
+        except Exception:
+            return "?"
+
+    def deb(pkg):
+        try:
+            r = subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=10)
+            return r.stdout.decode().strip() or "?"
+        except Exception:
+            return "?"
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu, "cores": NCPU, "kernel": platform.release(),
+        "nginx": first_line([harness.nginx_binary(), "-v"]),
+        "postgresql": first_line([os.path.join(harness.pg_bindir(), "postgres"), "--version"]),
+        "wrk": deb("wrk"), "libfcgi": deb("libfcgi0ldbl"), "libscrypt": deb("libscrypt0"),
+        "mem_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+    }
+
+
+def cpu_per_req(r, group):
+    req = r.get("requests") or 0
+    c = r.get("cpu", {})
+    if not req or group not in c:
+        return None
+    return c[group] / req * 1e6  # us per request
+
+
+def report(b, a):
+    R = b.rounds
+    col = lambda cell, key: [r[cell][key] for r in R if cell in r and key in r[cell]]
+    ratio = lambda num, den, key="rate": [r[num][key] / r[den][key] for r in R
+                                          if num in r and den in r and r[den][key]]
+    lines = []
+    w = lines.append
+    w("| # | measure | result (median, min-max over %d rounds) | limit, same rounds | ratio | target | |"
+      % len(R))
+    w("|---|---|---|---|---|---|---|")
+
+    def verdict(val, ok):
+        if val is None:
+            return "n/a"
+        return "ok" if ok(val) else "**below**"
+
+    for logn in (14, 17):
+        login, ceil = "login%d" % logn, "ceil%d" % logn
+        if not col(login, "rate"):
+            continue
+        rr = ratio(login, ceil)
+        p = [r[login]["p99"] / r[login]["p50"] for r in R if login in r and r[login]["p50"]]
+        w("| 1 | login/s, N=2^%d r=8 p=1, %d conns | %s | scrypt x%d: %s/s (%s ms/hash) | %s | >= 0.90 | %s |" % (
+            logn, a.login_conns, fmt_range(col(login, "rate"), "%.1f"), a.hash_concurrency,
+            fmt_range([r[ceil]["rate"] for r in R if ceil in r], "%.1f"),
+            fmt_range([r[ceil]["ms_per_hash"] for r in R if ceil in r], "%.0f"),
+            fmt_range(rr, "%.3f"), verdict(med(rr)[0], lambda v: v >= 0.90)))
+        w("| 1 | login p50 / p99 (ms), N=2^%d | %s / %s | | p99/p50 %s | <= 1.5 | %s |" % (
+            logn, fmt_range(col(login, "p50"), "%.0f", 1e-3), fmt_range(col(login, "p99"), "%.0f", 1e-3),
+            fmt_range(p, "%.2f"), verdict(med(p)[0], lambda v: v <= 1.5)))
+    if col("bad400", "rate"):
+        rr = ratio("bad400", "floorA")
+        w("| 2 | 400 path (POST /api/login {}), req/s, %d conns | %s | floor A: %s | %s | >= 0.80 | %s |" % (
+            a.conns, fmt_range(col("bad400", "rate")), fmt_range(col("floorA", "rate")),
+            fmt_range(rr, "%.3f"), verdict(med(rr)[0], lambda v: v >= 0.8)))
+    if col("init", "rate"):
+        rr = ratio("init", "floorB")
+        w("| 2 | GET /api/init (JWT), req/s, %d conns | %s | floor B: %s | %s | >= 0.80 | %s |" % (
+            a.conns, fmt_range(col("init", "rate")), fmt_range(col("floorB", "rate")),
+            fmt_range(rr, "%.3f"), verdict(med(rr)[0], lambda v: v >= 0.8)))
+    if col("init_under_login", "p99"):
+        lr = [r["init_under_login"]["login"]["rate"] / r["ceil17"]["rate"] for r in R
+              if "init_under_login" in r and "ceil17" in r]
+        p99 = col("init_under_login", "p99")
+        w("| 3 | /api/init p99 (ms) while logins (2^17) run; paced %d conns x 1/%d ms | %s | alone: %s; logins at %s of the ceiling | | <= 5 ms | %s |" % (
+            a.paced_conns, a.paced_ms, fmt_range(p99, "%.1f", 1e-3),
+            fmt_range(col("init_alone", "p99"), "%.1f", 1e-3), fmt_range(lr, "%.2f"),
+            verdict(med(p99)[0], lambda v: v <= 5000)))
+    if col("signup_slow", "p99"):
+        d = [r["signup_slow"]["p99"] - r["signup_prompt"]["p99"] for r in R
+             if "signup_slow" in r and "signup_prompt" in r]
+        w("| 4 | signup_request p99 (ms), sink 2 s/reply, %d conns | %s | prompt sink: %s | +%s ms | <= +10 ms | %s |" % (
+            a.signup_conns, fmt_range(col("signup_slow", "p99"), "%.1f", 1e-3),
+            fmt_range(col("signup_prompt", "p99"), "%.1f", 1e-3), fmt_range(d, "%.1f", 1e-3),
+            verdict(med(d)[0], lambda v: v <= 10000)))
+    m = b.memory
+    if m:
+        def roles(tab, role, key="rss"):
+            return [x[key] for x in tab if x["role"] == role]
+        iw = roles(m["idle14"], "worker")
+        aw = roles(m["after14"], "worker")
+        ww = roles(m["warm14"], "worker")
+        grow = [x["rss"] - y["rss"] for x in m["after14"] for y in m["warm14"]
+                if x["pid"] == y["pid"] and x["role"] == "worker"]
+        w("| 5 | worker RSS idle (MiB), each of %d | max %.1f (min %.1f); PSS max %.1f | | | <= 8 MiB | %s |" % (
+            len(iw), max(iw) / MiB, min(iw) / MiB, max(roles(m["idle14"], "worker", "pss")) / MiB,
+            verdict(max(iw), lambda v: v <= 8 * MiB)))
+        w("| 5 | worker RSS after %d requests (MiB) | max %.1f; growth from %dk to %dk requests: max %+.2f MiB | after %dk: max %.1f | | no growth | %s |" % (
+            m["mix_requests"], max(aw) / MiB, min(10000, a.mem_requests // 10) // 1000,
+            m["mix_requests"] // 1000, max(grow) / MiB, min(10000, a.mem_requests // 10) // 1000,
+            max(ww) / MiB, verdict(max(grow), lambda v: v <= 256 * 1024)))
+        w("| 5 | master / mailer RSS (MiB), idle | %.1f / %s | | | | |" % (
+            roles(m["idle14"], "master")[0] / MiB,
+            ("%.1f" % (roles(m["idle14"], "mailer")[0] / MiB)) if roles(m["idle14"], "mailer") else "?"))
+        if b.peaks17 and "idle17" in m:
+            idle_sum = sum(x["rss"] for x in m["idle17"])
+            bound = a.hash_concurrency * 128 * 8 * (1 << 17)
+            over = [p - idle_sum for p in b.peaks17]
+            w("| 5 | peak RSS of signet17 (all processes) while hashing, above idle (MiB) | %s | hash_concurrency x 128 x r x N = %.0f | %s | <= bound | %s |" % (
+                fmt_range(over, "%.0f", 1.0 / MiB), bound / MiB,
+                fmt_range([o / bound for o in over], "%.2f"),
+                verdict(max(over), lambda v: v <= bound)))
+        if "post14" in m:
+            pw = roles(m["post14"], "worker")
+            pw17 = roles(m["post17"], "worker")
+            w("| 5 | worker RSS idle after the rounds (MiB), N=2^14 / 2^17 | max %.1f / max %.1f | | | <= 8 MiB | %s |" % (
+                max(pw) / MiB, max(pw17) / MiB, verdict(max(pw + pw17), lambda v: v <= 8 * MiB)))
+    return "\n".join(lines)
+
+
+def cpu_report(b):
+    """CPU microseconds per request, by process group, medians over the rounds."""
+    cells = ["floorA", "bad400", "floorB", "init", "login14", "login17"]
+    groups = ["wrk+ceiling", "nginx", "signet14", "signet17", "floorA", "floorB", "postgres",
+              "_other"]
+    lines = ["| cell | " + " | ".join(g.strip("_") for g in groups) + " | machine busy |",
+             "|---" * (len(groups) + 2) + "|"]
+    for c in cells:
+        rs = [r[c] for r in b.rounds if c in r]
+        if not rs:
+            continue
+        row = []
+        for g in groups:
+            m = med([cpu_per_req(r, g) for r in rs])[0]
+            row.append("-" if not m or m < 0.5 else "%.0f" % m)
+        busy = med([r["cpu"]["_busy"] / r["cpu"]["_capacity"] for r in rs])[0]
+        lines.append("| %s | %s | %.0f%% |" % (c, " | ".join(row), busy * 100))
+    return "\n".join(lines)
+
+
+def latency_report(b):
+    cells = ["floorA", "bad400", "floorB", "init", "login14", "login17", "init_alone",
+             "init_under_login", "signup_prompt", "signup_slow"]
+    lines = ["| cell | req/s | p50 ms | p90 ms | p99 ms | max ms | errors (socket/status) |",
+             "|---|---|---|---|---|---|---|"]
+    for c in cells:
+        rs = [r[c] for r in b.rounds if c in r]
+        if not rs:
+            continue
+        errs = sum(x["connect"] + x["read"] + x["write"] + x["timeout"] for x in rs)
+        st = sum(x["status"] for x in rs)
+        lines.append("| %s | %s | %s | %s | %s | %s | %d / %d |" % (
+            c, fmt_range([x["rate"] for x in rs], "%.0f" if c[:5] != "login" else "%.1f"),
+            fmt_range([x["p50"] for x in rs], "%.2f", 1e-3),
+            fmt_range([x["p90"] for x in rs], "%.2f", 1e-3),
+            fmt_range([x["p99"] for x in rs], "%.2f", 1e-3),
+            fmt_range([x["max"] for x in rs], "%.1f", 1e-3), errs, st))
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", required=True, help="signet's build directory (src/signet)")
+    ap.add_argument("--bin", required=True, help="where floor and scrypt_ceiling are")
+    ap.add_argument("--out", default=os.path.join(TOP, "var", "bench"))
+    ap.add_argument("--quick", action="store_true", help="short cells, for smoke testing")
+    ap.add_argument("--rounds", type=int)
+    ap.add_argument("--duration", type=int, help="seconds per cell")
+    ap.add_argument("--cells", default="", help="comma-separated cell names (default: all)")
+    ap.add_argument("--workers", type=int, default=4 * NCPU)
+    ap.add_argument("--hash-concurrency", type=int, default=NCPU)
+    ap.add_argument("--conns", type=int, default=16, help="wrk connections, cheap paths")
+    ap.add_argument("--login-conns", type=int, default=0, help="default 2 x hash_concurrency")
+    ap.add_argument("--signup-conns", type=int, default=0, help="default hash_concurrency")
+    ap.add_argument("--paced-conns", type=int, default=4)
+    ap.add_argument("--paced-ms", type=int, default=20)
+    ap.add_argument("--login-users", type=int, default=16)
+    ap.add_argument("--mem-requests", type=int)
+    ap.add_argument("--extra-floor", action="append", default=[],
+                    help="NAME:ACCEPT, another static floor (accept: block|poll|epoll)")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    a = ap.parse_args()
+    a.rounds = a.rounds or 3
+    if a.quick:
+        a.duration = a.duration or 2
+        a.duration17 = max(3, a.duration)
+        a.mem_requests = a.mem_requests or 20000
+    else:
+        a.duration = a.duration or 10
+        a.duration17 = max(15, a.duration)
+        a.mem_requests = a.mem_requests or 100000
+    a.login_conns = a.login_conns or 2 * a.hash_concurrency
+    a.signup_conns = a.signup_conns or a.hash_concurrency
+    a.cells = [c for c in a.cells.split(",") if c]
+    a.extra_floors = [tuple(x.split(":", 1)) for x in a.extra_floor]
+    os.makedirs(a.out, exist_ok=True)
+    a.work = tempfile.mkdtemp(prefix="signet-bench-")
+    os.chmod(a.work, 0o755)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    t0 = time.monotonic()
+    load0 = os.getloadavg()
+    stack = Stack(a)
+    b = Bench(a, stack)
+    ok = False
+    try:
+        stack.start()
+        b.run()
+        ok = True
+    finally:
+        PROCS.cleanup()
+        if ok and not a.keep:
+            shutil.rmtree(a.work, ignore_errors=True)
+        else:
+            print("work directory kept: %s" % a.work, file=sys.stderr)
+    elapsed = time.monotonic() - t0
+
+    v = versions()
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+    text = []
+    text.append("signet benchmarks, %s, %s" % (stamp, "quick" if a.quick else "full"))
+    text.append("machine: %s, %d cores, %.0f GiB, Linux %s; load average before: %.2f %.2f %.2f" % (
+        v["cpu"], v["cores"], v["mem_gib"], v["kernel"], *load0))
+    text.append("%s, %s, wrk %s, libfcgi %s, libscrypt %s" % (
+        v["nginx"], v["postgresql"], v["wrk"], v["libfcgi"], v["libscrypt"]))
+    text.append("workers %d, hash_concurrency %d; %d rounds, %d s cells (%d s for N=2^17); "
+                "rounds took %.0f s, the whole run %.0f s" % (
+                    a.workers, a.hash_concurrency, a.rounds, a.duration, a.duration17,
+                    getattr(b, "rounds_seconds", 0), elapsed))
+    text.append("")
+    text.append(report(b, a))
+    text.append("")
+    text.append("Every cell (median, min-max over the rounds):")
+    text.append("")
+    text.append(latency_report(b))
+    text.append("")
+    text.append("CPU microseconds per request by process group (median over the rounds; "
+                "'other' is whatever else the machine ran):")
+    text.append("")
+    text.append(cpu_report(b))
+    if b.memory:
+        text.append("")
+        text.append("mails the sink accepted during the run: %d" % b.mails)
+    out = "\n".join(text)
+    print(out)
+    base = os.path.join(a.out, "bench-%s%s" % (time.strftime("%Y%m%d-%H%M%S"),
+                                               "-quick" if a.quick else ""))
+    with open(base + ".md", "w") as f:
+        f.write(out + "\n")
+    with open(base + ".json", "w") as f:
+        json.dump({"args": {k: v for k, v in vars(a).items() if k != "extra_floors"},
+                   "versions": v, "rounds": b.rounds, "memory": b.memory,
+                   "peaks17": b.peaks17}, f, indent=1, default=str)
+    print("\nwritten: %s.md, %s.json" % (base, base), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

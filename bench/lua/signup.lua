@@ -1,0 +1,31 @@
+-- bench/lua/signup.lua -- TAG PASSWORD: POST /api/signup_request with a new
+-- username and email every time (s<TAG>t<thread>n<i>, @example.org), so no
+-- pending signup, throttle key or email index entry is ever shared.
+package.path = os.getenv("BENCH_LUA") .. "/?.lua;" .. package.path
+local common = require("common")
+
+local threads = 0
+function setup(thread)
+   thread:set("tid", threads)
+   threads = threads + 1
+end
+
+local tag, password, i, path
+local headers = { ["Content-Type"] = "application/json" }
+
+function init(args)
+   tag, password = args[1], args[2]
+   i = 0
+   path = wrk.path
+end
+
+function request()
+   local name = "s" .. tag .. "t" .. (tid or 0) .. "n" .. i
+   i = i + 1
+   local body = '{"username":' .. common.jstr(name) ..
+      ',"password":' .. common.jstr(password) ..
+      ',"email":' .. common.jstr(name .. "@example.org") .. '}'
+   return wrk.format("POST", path, headers, body)
+end
+
+done = common.report

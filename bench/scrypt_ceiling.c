@@ -1,0 +1,93 @@
+/*
+ * bench/scrypt_ceiling: scrypt hashes back to back, the ceiling of login.
+ * ISC licence, see README.
+ *
+ *   scrypt_ceiling -N N -r R -p P -t SECONDS [-n MAX]
+ *
+ * Runs libscrypt_scrypt() with exactly N, r, p (libscrypt's compiled-in
+ * default p = 16 is never used) on a fixed password and salt, one hash
+ * after another, until SECONDS have passed or MAX hashes are done, then
+ * prints one line:
+ *
+ *   hashes=H seconds=S rate=H/S ms_per_hash=...
+ *
+ * Each hash allocates and frees its own 128 * r * N bytes inside libscrypt,
+ * as signet's hashes do.  bench/driver.py runs as many of these at once as
+ * signet has hash permits (the core count) and adds their rates.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libscrypt.h>
+
+static double
+now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: scrypt_ceiling -N N -r R -p P -t SECONDS "
+	    "[-n MAX]\n");
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const uint8_t	 pw[] = "correct horse battery staple";
+	static const uint8_t	 salt[16] = "signet/ceiling!!";
+	uint8_t			 out[64];
+	unsigned long long	 n = 0;
+	unsigned long		 r = 0, p = 0;
+	long			 max = 0, done = 0;
+	double			 secs = 0, t0, t;
+	int			 c;
+
+	while ((c = getopt(argc, argv, "N:n:p:r:t:")) != -1) {
+		switch (c) {
+		case 'N':
+			n = strtoull(optarg, NULL, 10);
+			break;
+		case 'n':
+			max = atol(optarg);
+			break;
+		case 'p':
+			p = strtoul(optarg, NULL, 10);
+			break;
+		case 'r':
+			r = strtoul(optarg, NULL, 10);
+			break;
+		case 't':
+			secs = atof(optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (n < 2 || (n & (n - 1)) != 0 || r < 1 || p < 1 || secs <= 0 ||
+	    secs > 3600)
+		usage();
+	t0 = now();
+	do {
+		if (libscrypt_scrypt(pw, sizeof(pw) - 1, salt, sizeof(salt), n,
+		    (uint32_t)r, (uint32_t)p, out, sizeof(out)) != 0) {
+			perror("scrypt_ceiling: libscrypt_scrypt");
+			return 1;
+		}
+		done++;
+		t = now() - t0;
+	} while (t < secs && (max == 0 || done < max));
+	printf("hashes=%ld seconds=%.4f rate=%.4f ms_per_hash=%.3f\n", done, t,
+	    (double)done / t, t * 1e3 / (double)done);
+	return 0;
+}

@@ -1,0 +1,82 @@
+/* signet: queries only signet-admin runs.  ISC licence. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "db.h"
+#include "db_admin.h"
+
+/* signet-admin user list */
+PGresult *
+db_admin_user_list(void)
+{
+	static struct stmt st = STMT("admin_user_list",
+	    "SELECT gid::text, username, email, status, "
+	    " to_char(created AT TIME ZONE 'UTC', "
+	    "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+	    " to_char(last_login AT TIME ZONE 'UTC', "
+	    "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+	    "FROM users ORDER BY created, id", 0);
+
+	return db_query(&st, NULL);
+}
+
+/* Run a statement and give its affected row count; 0 or -1. */
+static int
+affected(struct stmt *st, const char *const *params, long long *count)
+{
+	PGresult	*res;
+
+	if ((res = db_query(st, params)) == NULL)
+		return -1;
+	*count = atoll(PQcmdTuples(res));
+	PQclear(res);
+	return 0;
+}
+
+/* signet-admin user disable */
+int
+db_admin_user_disable(const char *username)
+{
+	static struct stmt st = STMT("admin_user_disable",
+	    "UPDATE users SET status = 'disabled', "
+	    " token_epoch = token_epoch + 1 "
+	    "WHERE lower(username) = lower($1) AND status <> 'disabled'", 1);
+	const char	*params[] = { username };
+	long long	 n;
+
+	if (affected(&st, params, &n) == -1)
+		return -1;
+	return n > 0;
+}
+
+/* signet-admin purge */
+int
+db_admin_purge_pending(long long *count)
+{
+	static struct stmt st = STMT("admin_purge_pending",
+	    "DELETE FROM pending_signups WHERE expires_at <= now()", 0);
+
+	return affected(&st, NULL, count);
+}
+
+/* signet-admin purge */
+int
+db_admin_purge_confirmations(long long *count)
+{
+	static struct stmt st = STMT("admin_purge_confirmations",
+	    "DELETE FROM confirmations WHERE expires_at <= now()", 0);
+
+	return affected(&st, NULL, count);
+}
+
+/* signet-admin purge */
+int
+db_admin_purge_throttles(long long *count)
+{
+	static struct stmt st = STMT("admin_purge_throttles",
+	    "DELETE FROM throttles WHERE last_at < now() - interval '2 days'",
+	    0);
+
+	return affected(&st, NULL, count);
+}

@@ -1,0 +1,41 @@
+/* signet: queries only signet-admin runs.  ISC licence. */
+#ifndef SIGNET_DB_ADMIN_H
+#define SIGNET_DB_ADMIN_H
+
+#include <libpq-fe.h>
+
+/* Column numbers of the rows db_admin_user_list() returns. */
+enum {
+	DB_ADMIN_USER_GID,
+	DB_ADMIN_USER_USERNAME,		/* NULL for an invited placeholder */
+	DB_ADMIN_USER_EMAIL,
+	DB_ADMIN_USER_STATUS,
+	DB_ADMIN_USER_CREATED,
+	DB_ADMIN_USER_LAST_LOGIN	/* NULL if never */
+};
+
+/* signet-admin user list: every user, oldest first; PQclear(). */
+PGresult *db_admin_user_list(void) __attribute__((warn_unused_result));
+
+/*
+ * signet-admin user disable: status disabled and every token revoked
+ * (token_epoch + 1) for the user named username (case-insensitively).
+ * 1 done, 0 no such user or already disabled, -1 failed.
+ */
+int	db_admin_user_disable(const char *username)
+	    __attribute__((warn_unused_result));
+
+/*
+ * signet-admin purge: delete expired pending signups, expired
+ * confirmations (used or not: an expired one answers nothing), and
+ * throttle rows idle for two days (longer than any throttle window).
+ * The counts go to the out parameters.  0 or -1 each.
+ */
+int	db_admin_purge_pending(long long *count)
+	    __attribute__((warn_unused_result));
+int	db_admin_purge_confirmations(long long *count)
+	    __attribute__((warn_unused_result));
+int	db_admin_purge_throttles(long long *count)
+	    __attribute__((warn_unused_result));
+
+#endif

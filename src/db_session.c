@@ -1,0 +1,116 @@
+/* signet: the session query of /api/login, /api/init, /api/signup. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "db.h"
+#include "db_session.h"
+#include "xmalloc.h"
+
+/*
+ * One statement, five kinds of row told apart by the first column:
+ * 0 the user, 1 other users, 2 projects, 3 memberships, 4 the cursor.
+ * The memberships shown are the user's own (active or invited) and those
+ * of the projects the user is an active member of.
+ */
+#define SESSION_SQL \
+"WITH me AS (SELECT * FROM users WHERE gid = $1::uuid), " \
+"mem AS (SELECT pm.* FROM project_members pm, me " \
+" WHERE pm.status IN ('active', 'invited') AND (pm.user_id = me.id " \
+"  OR pm.project_id IN (SELECT project_id FROM project_members " \
+"   WHERE user_id = me.id AND status = 'active'))) " \
+"SELECT 0, gid::text, username, email, name, avatar, status, language, " \
+" timezone, token_epoch::text, id::text FROM me " \
+"UNION ALL SELECT 1, u.gid::text, u.username, u.email, u.name, u.avatar, " \
+" u.status, u.language, u.timezone, NULL, NULL FROM users u " \
+" WHERE u.id IN (SELECT user_id FROM mem) " \
+"  AND u.id NOT IN (SELECT id FROM me) " \
+"UNION ALL SELECT 2, p.gid::text, p.name, p.icon, o.gid::text, p.status, " \
+" NULL, NULL, NULL, NULL, NULL FROM projects p JOIN users o " \
+" ON o.id = p.owner_id WHERE p.id IN (SELECT project_id FROM mem) " \
+"UNION ALL SELECT 3, p.gid::text, u.gid::text, m.status, " \
+" array_to_string(m.roles, ','), m.options::text, NULL, NULL, NULL, " \
+" NULL, NULL FROM mem m JOIN projects p ON p.id = m.project_id " \
+" JOIN users u ON u.id = m.user_id " \
+"UNION ALL SELECT 4, (SELECT last_value FROM cc_cursor)::text, NULL, " \
+" NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL " \
+"ORDER BY 1, 2"
+
+int
+db_session(const char *gid, struct session *s)
+{
+	static struct stmt st = STMT("session", SESSION_SQL, 1);
+	const char	*params[] = { gid };
+	PGresult	*res;
+	int		 i, n, kind;
+
+	memset(s, 0, sizeof(*s));
+	if ((res = db_query(&st, params)) == NULL)
+		return -1;
+	n = PQntuples(res);
+	if (n == 0 || atoi(PQgetvalue(res, 0, 0)) != 0) {
+		PQclear(res);
+		return 0;
+	}
+	s->own = res;
+	s->users = xcalloc((size_t)n, sizeof(*s->users));
+	s->projects = xcalloc((size_t)n, sizeof(*s->projects));
+	s->members = xcalloc((size_t)n, sizeof(*s->members));
+	for (i = 0; i < n; i++) {
+		kind = atoi(PQgetvalue(res, i, 0));
+		switch (kind) {
+		case 0:
+			s->gid = PQgetvalue(res, i, 1);
+			s->status = PQgetvalue(res, i, 6);
+			s->epoch = atol(PQgetvalue(res, i, 9));
+			s->user_id = atoll(PQgetvalue(res, i, 10));
+			/* FALLTHROUGH */
+		case 1:
+			s->users[s->nusers++] = (struct cc_user){
+				.gid = db_val(res, i, 1),
+				.username = db_val(res, i, 2),
+				.email = db_val(res, i, 3),
+				.name = db_val(res, i, 4),
+				.avatar = db_val(res, i, 5),
+				.status = db_val(res, i, 6),
+				.language = db_val(res, i, 7),
+				.timezone = db_val(res, i, 8),
+			};
+			break;
+		case 2:
+			s->projects[s->nprojects++] = (struct cc_project){
+				.gid = db_val(res, i, 1),
+				.name = db_val(res, i, 2),
+				.icon = db_val(res, i, 3),
+				.owner = db_val(res, i, 4),
+				.status = db_val(res, i, 5),
+			};
+			break;
+		case 3:
+			s->members[s->nmembers++] = (struct cc_member){
+				.project = db_val(res, i, 1),
+				.user = db_val(res, i, 2),
+				.status = db_val(res, i, 3),
+				.roles = db_val(res, i, 4),
+				.options = db_val(res, i, 5),
+			};
+			break;
+		case 4:
+			s->cursor = atoll(PQgetvalue(res, i, 1));
+			break;
+		}
+	}
+	return 1;
+}
+
+void
+session_free(struct session *s)
+{
+	free(s->users);
+	free(s->projects);
+	free(s->members);
+	PQclear(s->own);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,40 @@
+/* signet: pending Unicat signups.  ISC licence. */
+#ifndef SIGNET_DB_SIGNUP_H
+#define SIGNET_DB_SIGNUP_H
+
+/* A pending signup as step 2 reads it.  Strings owned; pending_free(). */
+struct pending {
+	long long	 id;
+	char		*code_mac;	/* bytea as "\x..." hex text */
+	char		*username;
+	char		*email;
+	char		*password;	/* MCF */
+	char		*language;
+	int		 attempts;
+	int		 expired;
+};
+
+void	pending_free(struct pending *);
+
+/*
+ * Store a pending signup, replacing an older one for the same email.  The
+ * MACs are bytea hex texts ("\x...").  0 or -1.
+ */
+int	db_pending_put(const char *vmac, const char *cmac, const char *username,
+	    const char *email, const char *password, const char *language,
+	    long ttl) __attribute__((warn_unused_result));
+
+/* Find by validation MAC: 1 found (fills *p), 0 not, -1 failed. */
+int	db_pending_get(const char *vmac, struct pending *p)
+	    __attribute__((warn_unused_result));
+
+/* Count a wrong try.  0 or -1. */
+int	db_pending_attempt(long long id) __attribute__((warn_unused_result));
+
+/*
+ * Consume it (inside the caller's transaction): 1 when this call took it,
+ * 0 when another request already did, -1 failed.
+ */
+int	db_pending_take(long long id) __attribute__((warn_unused_result));
+
+#endif

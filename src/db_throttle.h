@@ -1,0 +1,23 @@
+/* signet: the throttles table.  ISC licence. */
+#ifndef SIGNET_DB_THROTTLE_H
+#define SIGNET_DB_THROTTLE_H
+
+/*
+ * Count one event for key in a window of window seconds (a new window
+ * starts when the old one ended); *count is the count in the window,
+ * *left the seconds until it ends.  0 or -1.
+ */
+int	db_throttle_hit(const char *key, long window, long *count, long *left)
+	    __attribute__((warn_unused_result));
+
+/*
+ * Read key without counting: *count in the current window (0 if none or
+ * ended), *left seconds until it ends, *since seconds since the last
+ * event.  0 or -1.
+ */
+int	db_throttle_get(const char *key, long window, long *count, long *left,
+	    long *since) __attribute__((warn_unused_result));
+
+int	db_throttle_clear(const char *key) __attribute__((warn_unused_result));
+
+#endif

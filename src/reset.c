@@ -1,0 +1,277 @@
+/* signet: password reset, the core.  ISC licence. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "account.h"
+#include "code.h"
+#include "conf.h"
+#include "db.h"
+#include "db_reset.h"
+#include "db_user.h"
+#include "log.h"
+#include "mail.h"
+#include "password.h"
+#include "reset.h"
+#include "throttle.h"
+#include "validate.h"
+#include "xmalloc.h"
+
+#define HOUR	3600
+#define DAY	86400
+
+/* The longest login looked up; longer ones cannot be an account. */
+#define LOGIN_MAX	254
+
+void
+reset_token_mac(const char *vcode, const char *gid, char out[67])
+{
+	char	*s;
+
+	s = xasprintf("reset\n%s\n%s", vcode, gid);
+	code_mac_hex(s, out);
+	free(s);
+}
+
+/* "prefix" + lower-cased subject, a throttle key; caller frees. */
+static char *
+throttle_key(const char *prefix, const char *subject)
+{
+	char	*k, *s;
+
+	k = xasprintf("%s%s", prefix, subject);
+	for (s = k + strlen(prefix); *s != '\0'; s++)
+		*s = (char)tolower((unsigned char)*s);
+	return k;
+}
+
+/*
+ * Count one event for prefix+subject: 0 allowed, -1 with *p set (over
+ * the limit, or the database).  A limit or window of 0 disables it.
+ */
+static int
+hit(const char *prefix, const char *subject, long window, long limit,
+    struct problem *p)
+{
+	char	*key;
+	long	 wait;
+
+	if (window <= 0 || limit <= 0)
+		return 0;
+	key = throttle_key(prefix, subject);
+	wait = throttle_hit(key, window, limit);
+	free(key);
+	if (wait == 0)
+		return 0;
+	if (wait < 0)
+		problem_db(p);
+	else {
+		p->kind = PROB_RATE_LIMITED;
+		p->retry_after = wait;
+	}
+	return -1;
+}
+
+/* Sleep until RESET_FLOOR_MS after t0 (CLOCK_MONOTONIC). */
+static void
+pad_to_floor(const struct timespec *t0)
+{
+	struct timespec	 end, now, left;
+
+	end = *t0;
+	end.tv_sec += RESET_FLOOR_MS / 1000;
+	end.tv_nsec += (RESET_FLOOR_MS % 1000) * 1000000L;
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec &&
+		    now.tv_nsec >= end.tv_nsec))
+			return;
+		left.tv_sec = end.tv_sec - now.tv_sec;
+		left.tv_nsec = end.tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_sec--;
+			left.tv_nsec += 1000000000L;
+		}
+		if (nanosleep(&left, NULL) == -1 && errno != EINTR)
+			return;
+	}
+}
+
+int
+reset_request(const char *login, const char *client, char **vcode,
+    struct problem *p)
+{
+	struct reset_account	*acc = NULL;
+	struct timespec		 t0;
+	char			 digits[7], tmac[67], cmac[67], minutes[24];
+	char			*token, *key;
+	size_t			 n = 0, i;
+	long			 wait;
+	int			 rc = -1;
+	bool			 send = false;
+
+	*vcode = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (client != NULL && !account_client_exempt(client) &&
+	    hit("reset-addr:", client, HOUR, cf->throttle_reset_addr_hourly,
+	    p) == -1)
+		return -1;
+	if (hit("reset:", login, cf->throttle_reset_email_cooldown, 1,
+	    p) == -1 ||
+	    hit("reset-day:", login, DAY, cf->throttle_reset_email_daily,
+	    p) == -1)
+		return -1;
+
+	token = code_token();
+	memset(digits, 0, sizeof(digits));
+	if (strlen(login) <= LOGIN_MAX &&
+	    db_reset_accounts(login, &acc, &n) == -1)
+		goto dberr;
+	if (n > 0) {
+		/* A cap per mailbox, whatever login reached it: silent. */
+		send = true;
+		if (cf->throttle_reset_email_daily > 0) {
+			key = throttle_key("reset-mail:", acc[0].email);
+			wait = throttle_hit(key, DAY,
+			    cf->throttle_reset_email_daily);
+			free(key);
+			if (wait < 0)
+				goto dberr;
+			send = wait == 0;
+		}
+	}
+	if (send) {
+		snprintf(minutes, sizeof(minutes), "%ld",
+		    (cf->code_ttl + 59) / 60);
+		if (db_begin() == -1)
+			goto dberr;
+		for (i = 0; i < n; i++) {
+			const struct mail_var vars[] = {
+				{ "username", acc[i].username },
+				{ "code", digits },
+				{ "minutes", minutes },
+			};
+
+			code_digits(digits);
+			reset_token_mac(token, acc[i].gid, tmac);
+			code_mac_hex(digits, cmac);
+			if (db_reset_put(acc[i].id, tmac, cmac,
+			    cf->code_ttl) == -1 ||
+			    mail_queue_template(acc[i].email, "reset_code",
+			    acc[i].language, vars,
+			    sizeof(vars) / sizeof(vars[0])) == -1)
+				goto dberr;
+		}
+		if (db_commit() == -1)
+			goto dberr;
+		log_info("reset: code mailed for %zu account(s)", n);
+	}
+	*vcode = token;
+	token = NULL;
+	rc = 0;
+	goto out;
+dberr:
+	problem_db(p);
+out:
+	db_rollback();
+	explicit_bzero(digits, sizeof(digits));
+	reset_accounts_free(acc, n);
+	free(token);
+	if (rc == 0)
+		pad_to_floor(&t0);
+	return rc;
+}
+
+int
+reset_confirm(const char *username, const char *new_password,
+    const char *vcode, const char *code, char **gid, long *epoch,
+    struct problem *p)
+{
+	struct user		 u;
+	struct reset_code	 c;
+	char			 tmac[67], cmac[67], mcf[PASSWORD_MCF_LEN];
+	const char		*why;
+	int			 found, rc = -1;
+
+	*gid = NULL;
+	memset(&c, 0, sizeof(c));
+	memset(mcf, 0, sizeof(mcf));
+	if ((found = db_user_by_username(username, &u)) == -1)
+		goto dberr;
+	if (!found || strcmp(u.status, "active") != 0) {
+		problem_field(p, "validation_code", "is invalid or expired");
+		goto out;
+	}
+	reset_token_mac(vcode, u.gid, tmac);
+	if ((found = db_reset_get(u.id, tmac, &c)) == -1)
+		goto dberr;
+	if (!found || !c.usable) {
+		problem_field(p, "validation_code", "is invalid or expired");
+		goto out;
+	}
+	if (c.attempts >= cf->code_max_attempts) {
+		problem_field(p, "verification_code",
+		    "has had too many wrong tries; request a new one");
+		goto out;
+	}
+	code_mac_hex(code, cmac);
+	if (strlen(c.code_mac) != strlen(cmac) ||
+	    !code_equal(c.code_mac, cmac, strlen(cmac))) {
+		if (db_reset_attempt(c.id) == -1)
+			goto dberr;
+		problem_field(p, "verification_code", "is not the code we sent");
+		goto out;
+	}
+	/* A weak password does not use the code up: choose another. */
+	if (!validate_password(new_password, u.username, u.email,
+	    cf->password_min_score, &why)) {
+		problem_field(p, "new_password", why);
+		goto out;
+	}
+	if (password_hash(new_password, mcf) == -1) {
+		p->kind = PROB_INTERNAL;
+		goto out;
+	}
+	{
+		const struct mail_var vars[] = {
+			{ "username", u.username },
+		};
+
+		if (db_begin() == -1 || (found = db_reset_take(c.id)) == -1)
+			goto dberr;
+		if (found && (found = db_reset_set_password(u.id, mcf,
+		    epoch)) == -1)
+			goto dberr;
+		if (!found) {
+			/* Used by a concurrent request, or the account went. */
+			problem_field(p, "validation_code",
+			    "is invalid or expired");
+			goto out;
+		}
+		if (mail_queue_template(u.email, "password_changed",
+		    u.language, vars, 1) == -1 || db_commit() == -1)
+			goto dberr;
+	}
+	log_info("reset: user %s set a new password", u.gid);
+	*gid = u.gid;
+	u.gid = NULL;
+	rc = 0;
+	goto out;
+dberr:
+	problem_db(p);
+out:
+	db_rollback();
+	explicit_bzero(mcf, sizeof(mcf));
+	reset_code_free(&c);
+	user_free(&u);
+	return rc;
+}

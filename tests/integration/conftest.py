@@ -1,0 +1,201 @@
+"""pytest fixtures for signet's integration tests (the machinery is in harness.py).
+
+Session-wide, started on first use and stopped at the end of the session:
+  pg      private PostgreSQL cluster: .port .dsn .sql(q, *params) .sql_value() .stop() .start()
+  smtp    SMTP sink in this process: .wait_for(to=...) .messages .clear() .mark() .stop() .start()
+  signet  the daemon (from $SIGNET_BUILDDIR/src/signet): .pid .workers() .config .stop()
+          .restart(extra_config={...}) .reload(...) .log_text() .log_tail()
+  nginx   in front of signet: .url
+  api     HTTP client on nginx: .get(path, **kw) .post(path, json=..., **kw)
+Per test:
+  make_signet(extra_config=None, nginx=True, **keys) -> Stack(.signet, .nginx, .api, .url):
+          another signet (same database, keys and SMTP sink) with other config keys, behind
+          its own nginx; stopped at the end of the test.
+
+Between tests a guard puts the shared world back: it starts PostgreSQL and the SMTP sink
+again if a test stopped them, restarts the shared signet with the base config if a test
+restarted it with extras (or stopped it), clears the SMTP sink, and fails the test if the
+shared signet died or any signet logged a sanitizer report during it.
+
+Example:
+
+    from harness import extract_code
+
+    def test_signup_mail(api, smtp):
+        r = api.post("/api/signup_request", json={"username": "ann", "email": "ann@example.org",
+                                                  "password": "correct horse battery"})
+        assert r.status_code == 200
+        code = extract_code(smtp.wait_for(to="ann@example.org"))
+
+    def test_short_code_ttl(make_signet):
+        stack = make_signet(code_ttl=2)
+        assert stack.api.get("/api/health").status_code == 200
+"""
+
+import os
+
+import pytest
+
+import harness
+from harness import Api, Keys, Nginx, Postgres, Signet, SmtpSink, Stack, free_port
+
+# Session objects already made (the guard touches only these) and every Signet made.
+_SESSION = {}
+_ALL_SIGNETS = []
+
+
+def pytest_report_header(config):
+    return "signet: SIGNET_SRCDIR=%s SIGNET_BUILDDIR=%s" % (harness.SRCDIR, harness.BUILDDIR)
+
+
+@pytest.fixture(scope="session")
+def pg():
+    cluster = Postgres()
+    _SESSION["pg"] = cluster
+    try:
+        yield cluster
+    finally:
+        _SESSION.pop("pg", None)
+        cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def smtp():
+    sink = SmtpSink()
+    _SESSION["smtp"] = sink
+    try:
+        yield sink
+    finally:
+        _SESSION.pop("smtp", None)
+        sink.stop()
+
+
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory):
+    return Keys(str(tmp_path_factory.mktemp("keys")))
+
+
+@pytest.fixture(scope="session")
+def nginx_port():
+    """The port of the shared nginx, known before signet starts (its public_url)."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def signet(pg, smtp, keys, nginx_port, tmp_path_factory):
+    s = Signet(tmp_path_factory.mktemp("signet"), pg, smtp, keys,
+               public_url="http://127.0.0.1:%d" % nginx_port)
+    _ALL_SIGNETS.append(s)
+    try:
+        s.start()
+        _SESSION["signet"] = s
+        yield s
+    finally:
+        _SESSION.pop("signet", None)
+        s.stop(check=True)  # a non-zero exit, stray worker or sanitizer report fails here
+
+
+@pytest.fixture(scope="session")
+def nginx(signet, nginx_port, tmp_path_factory):
+    n = Nginx(tmp_path_factory.mktemp("nginx"), nginx_port, signet.socket)
+    try:
+        n.start()
+        yield n
+    finally:
+        n.stop()
+
+
+@pytest.fixture(scope="session")
+def api(nginx):
+    return Api(nginx.url)
+
+
+@pytest.fixture
+def make_signet(pg, smtp, keys, tmp_path_factory):
+    """Factory: make_signet(extra_config=None, nginx=True, **keys) -> Stack.
+
+    Starts another signet on the shared database, keys and SMTP sink with the base config
+    plus extra_config and keyword keys (make_signet(code_ttl=2)), behind its own nginx
+    unless nginx=False (then .nginx, .api and .url are None).  Stopped after the test."""
+    stacks = []
+
+    def make(extra_config=None, nginx=True, **kw):
+        cfg = dict(extra_config or {})
+        cfg.update(kw)
+        port = free_port()
+        s = Signet(tmp_path_factory.mktemp("signet-extra"), pg, smtp, keys,
+                   public_url="http://127.0.0.1:%d" % port, extra_config=cfg,
+                   name="signet#%d" % (len(stacks) + 1))
+        _ALL_SIGNETS.append(s)
+        stack = Stack(s, None, None)
+        stacks.append(stack)
+        s.start()
+        if nginx:
+            n = Nginx(tmp_path_factory.mktemp("nginx-extra"), port, s.socket)
+            stack.nginx = n
+            n.start()
+            stack.api = Api(n.url)
+            stack.url = n.url
+        return stack
+
+    yield make
+
+    errors = []
+    for stack in reversed(stacks):
+        try:
+            stack.stop()
+        except Exception as e:  # stop them all, then report
+            errors.append(str(e))
+    if errors:
+        pytest.fail("\n".join(errors), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _harness_guard():
+    smtp = _SESSION.get("smtp")
+    if smtp is not None:
+        smtp.clear()
+    yield
+    problems = []
+
+    pg = _SESSION.get("pg")
+    if pg is not None and not pg.accepting():
+        pg.start()
+    smtp = _SESSION.get("smtp")
+    if smtp is not None:
+        smtp.reply = None
+        smtp.start()
+
+    s = _SESSION.get("signet")
+    if s is not None:
+        if s.proc is not None and s.proc.poll() is not None:
+            problems.append("the shared signet died during this test (status %s)\n"
+                            "--- log tail:\n%s" % (s.proc.returncode, s.log_tail(60)))
+            s.stop(check=False)
+        if s.proc is None:
+            s.start(extra_config={})
+        elif s.extra_config:
+            s.restart(extra_config={}, check=False)
+            if s.last_problem:
+                problems.append(s.last_problem)
+                s.last_problem = None
+
+    for s in _ALL_SIGNETS:
+        reports = s.new_sanitizer_reports()
+        if reports:
+            problems.append("%s logged sanitizer reports:\n%s\n--- log tail:\n%s" % (
+                s.name, "\n".join(reports), s.log_tail(80)))
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def unique():
+    """unique(prefix) -> a name no other test uses (for usernames and emails)."""
+    counter = [0]
+    base = "%x%x" % (os.getpid() & 0xffff, int.from_bytes(os.urandom(3), "big"))
+
+    def make(prefix="u"):
+        counter[0] += 1
+        return "%s%s%d" % (prefix, base, counter[0])
+    return make
