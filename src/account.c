@@ -10,6 +10,7 @@
 #include "code.h"
 #include "conf.h"
 #include "db.h"
+#include "db_project.h"
 #include "db_session.h"
 #include "db_signup.h"
 #include "db_user.h"
@@ -100,7 +101,7 @@ static int
 throttle_email(const char *action, const char *email, long cooldown,
     long daily, struct problem *p)
 {
-	char	*key;
+	char	*key, *day;
 	long	 wait = 0;
 
 	if (cooldown > 0) {
@@ -109,7 +110,9 @@ throttle_email(const char *action, const char *email, long cooldown,
 		free(key);
 	}
 	if (wait == 0 && daily > 0) {
-		key = xasprintf("%s-day:%s", action, email);
+		day = xasprintf("%s-day", action);
+		key = throttle_key(day, email);
+		free(day);
 		wait = throttle_hit(key, DAY, daily);
 		free(key);
 	}
@@ -252,6 +255,11 @@ account_signup(const char *username, const char *password, const char *email,
 	}
 	if (!took) {
 		problem_field(p, "validation_code", "is invalid or expired");
+		goto out;
+	}
+	/* The lock invitations take: no placeholder appears beside us. */
+	if (db_invite_lock_email(pend.email) == -1) {
+		problem_db(p);
 		goto out;
 	}
 	if (db_user_create_active(pend.username, pend.email, pend.password,

@@ -255,6 +255,7 @@ probe(const char *username, const char *email, struct signup_probe *pr,
 
 /* What a new draft is made of. */
 struct draft {
+	const char		*who;		/* "bedita", "freesewing": the log */
 	const char		*kind;		/* CONFIRM_* */
 	const char		*username;	/* NULL: automatic */
 	const char		*password;	/* MCF or NULL */
@@ -278,7 +279,7 @@ draft_create(const struct draft *d, char **gid, struct problem *p)
 	struct signup_probe	 pr;
 	char			 mac[67];
 	long long		 id = 0;
-	int			 rc = -1, done = 0;
+	int			 rc = -1, done = 0, took;
 
 	*gid = NULL;
 	code_mac_hex(d->token, mac);
@@ -293,6 +294,7 @@ draft_create(const struct draft *d, char **gid, struct problem *p)
 		done = db_draft_reuse(id, d->username, d->email, d->password,
 		    d->language, gid);
 	}
+	took = done == 1;
 	if (done == 0)
 		done = db_draft_insert(d->username, d->email, d->password,
 		    d->language, &id, gid) == 0 ? 1 : -1;
@@ -313,8 +315,8 @@ draft_create(const struct draft *d, char **gid, struct problem *p)
 		problem_db(p);
 		goto out;
 	}
-	log_info("%s signup: user %s is a draft%s", d->kind, *gid,
-	    pr.reuse ? " (row taken over)" : "");
+	log_info("%s signup: user %s is a draft%s", d->who, *gid,
+	    took ? " (row taken over)" : "");
 	rc = 0;
 out:
 	db_rollback();
@@ -376,7 +378,8 @@ activation_bedita_signup(const char *username, const char *password,
 			{ "hours", hours },
 		};
 
-		d = (struct draft){ .kind = CONFIRM_ACTIVATION,
+		d = (struct draft){ .who = "bedita",
+		    .kind = CONFIRM_ACTIVATION,
 		    .username = username, .password = mcf, .email = email,
 		    .language = language, .redirect = redirect_url,
 		    .token = uuid, .tmpl = "activation", .vars = vars,
@@ -425,7 +428,8 @@ activation_freesewing_signup(const char *email, const char *language,
 			{ "link", link },
 		};
 
-		d = (struct draft){ .kind = CONFIRM_SIGNUP, .email = email,
+		d = (struct draft){ .who = "freesewing",
+		    .kind = CONFIRM_SIGNUP, .email = email,
 		    .language = language, .token = id, .tmpl = "confirm",
 		    .vars = vars, .nvars = 1 };
 		if (draft_create(&d, &gid, p) == -1)

@@ -379,7 +379,7 @@ cmd_purge(void)
 	    db_mail_purge(cf->mail_keep_days, &mails) == -1 ||
 	    db_admin_purge_throttles(&throttles) == -1)
 		errx(EX_FAIL, "purge failed (see above)");
-	printf("deleted %lld expired pending signups, %lld expired "
+	printf("deleted %lld expired pending signups, %lld used or expired "
 	    "confirmations, %lld mails older than %ld days, %lld idle "
 	    "throttles\n", pending, confs, mails, cf->mail_keep_days,
 	    throttles);

@@ -65,7 +65,8 @@ int
 db_admin_purge_confirmations(long long *count)
 {
 	static struct stmt st = STMT("admin_purge_confirmations",
-	    "DELETE FROM confirmations WHERE expires_at <= now()", 0);
+	    "DELETE FROM confirmations "
+	    "WHERE expires_at <= now() OR used_at IS NOT NULL", 0);
 
 	return affected(&st, NULL, count);
 }

@@ -26,9 +26,9 @@ int	db_admin_user_disable(const char *username)
 	    __attribute__((warn_unused_result));
 
 /*
- * signet-admin purge: delete expired pending signups, expired
- * confirmations (used or not: an expired one answers nothing), and
- * throttle rows idle for two days (longer than any throttle window).
+ * signet-admin purge: delete expired pending signups, used or expired
+ * confirmations (no query reads a used one again), and throttle rows
+ * idle for two days (longer than any throttle window).
  * The counts go to the out parameters.  0 or -1 each.
  */
 int	db_admin_purge_pending(long long *count)

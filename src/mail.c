@@ -47,6 +47,10 @@ struct buf {
 	size_t	 cap;
 };
 
+/*
+ * A growing string: b owns s, always NUL-terminated once anything was
+ * added.  buf_add*() append (xrealloc: they never fail).
+ */
 static void
 buf_add(struct buf *b, const char *p, size_t n)
 {
@@ -74,6 +78,7 @@ buf_addc(struct buf *b, char c)
 static void buf_printf(struct buf *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Append a formatted string; exits like xmalloc when memory runs out. */
 static void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
@@ -151,12 +156,14 @@ static char	**langs;	/* sorted codes with templates */
 static size_t	  nlangs;
 static char	 *langs_dir;	/* the templates_dir they were found in */
 
+/* qsort/bsearch comparison of two char * elements. */
 static int
 cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Forget the language list (it is rebuilt on the next use). */
 static void
 langs_free(void)
 {
@@ -283,6 +290,7 @@ struct tmpl {
 static struct tmpl	*cache;
 static size_t		 ncache;
 
+/* Free a template entry and everything it owns. */
 static void
 tmpl_free(struct tmpl *t)
 {
@@ -570,6 +578,7 @@ out:
 static const char	b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/* Append p[0..n) to out in base64 (RFC 4648, padded). */
 static void
 base64(struct buf *out, const unsigned char *p, size_t n)
 {

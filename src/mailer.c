@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <auth-client.h>
@@ -66,6 +67,7 @@ static volatile sig_atomic_t	stop;
 /* Why the last session failed when libesmtp told us through an event. */
 static char			event_note[128];
 
+/* SIGTERM/SIGINT: only set the flag; the loop acts on it. */
 static void
 on_term(int sig)
 {
@@ -208,6 +210,37 @@ smtp_event(smtp_session_t session, int event, void *arg, ...)
 	snprintf(event_note, sizeof(event_note), "%s: ", what);
 }
 
+/*
+ * What the SMTP dialogue showed about AUTH.  libesmtp has no getter for
+ * it, and when every mechanism is refused it carries on unauthenticated
+ * (RFC 4954 lets a server take mail for its own domains without AUTH): a
+ * real submission server then refuses the mail with 530, recorded as a
+ * failed attempt; one that takes it anyway gets it, and we warn.
+ */
+struct auth_trace {
+	bool	tried;		/* we sent AUTH */
+	bool	ok;		/* the server answered 235 */
+};
+
+/*
+ * libesmtp's monitor callback: sees the protocol (never the message,
+ * headers = 0).  Only notes AUTH's outcome; nothing of it is logged, as
+ * what we write holds the credentials.
+ */
+static void
+smtp_monitor(const char *buf, int len, int writing, void *arg)
+{
+	struct auth_trace	*t = arg;
+
+	if (writing == SMTP_CB_WRITING && len >= 5 &&
+	    strncasecmp(buf, "AUTH ", 5) == 0)
+		t->tried = true;
+	else if (writing == SMTP_CB_READING && t->tried && len >= 4 &&
+	    strncmp(buf, "235", 3) == 0 && (buf[3] == ' ' || buf[3] == '-'))
+		t->ok = true;
+}
+
+/* smtp_starttls (no | yes | required) as libesmtp's option. */
 static enum starttls_option
 starttls_mode(void)
 {
@@ -225,20 +258,23 @@ starttls_mode(void)
  * last_error, may quote the server) and brief (for the log: no text from
  * the server, which may name the recipient), and *permanent set when the
  * server refused the recipient with a 5xx (retrying cannot help).
+ * *noauth is set when smtp_user is configured but AUTH did not succeed
+ * (not offered, or refused) whatever the outcome.
  */
 static int
 smtp_send(const char *rcpt, char *msg, char *err, size_t errsz, char *brief,
-    size_t briefsz, bool *permanent)
+    size_t briefsz, bool *permanent, bool *noauth)
 {
 	smtp_session_t		 s;
 	smtp_message_t		 m;
 	smtp_recipient_t	 r;
 	auth_context_t		 auth = NULL;
 	const smtp_status_t	*ms, *rs;
+	struct auth_trace	 trace = { false, false };
 	char			*sender, ebuf[128], text[256];
 	int			 rc = -1;
 
-	*permanent = false;
+	*permanent = *noauth = false;
 	event_note[0] = '\0';
 	sender = mail_address(cf->mail_from);
 	if ((s = smtp_create_session()) == NULL) {
@@ -274,7 +310,8 @@ smtp_send(const char *rcpt, char *msg, char *err, size_t errsz, char *brief,
 		if ((auth = auth_create_context()) == NULL ||
 		    !auth_set_mechanism_flags(auth, AUTH_PLUGIN_PLAIN, 0) ||
 		    !auth_set_interact_cb(auth, auth_interact, NULL) ||
-		    !smtp_auth_set_context(s, auth)) {
+		    !smtp_auth_set_context(s, auth) ||
+		    !smtp_set_monitorcb(s, smtp_monitor, &trace, 0)) {
 			snprintf(err, errsz, "libesmtp: cannot set up AUTH");
 			snprintf(brief, briefsz, "%s", err);
 			goto out;
@@ -287,21 +324,27 @@ smtp_send(const char *rcpt, char *msg, char *err, size_t errsz, char *brief,
 		snprintf(brief, briefsz, "%s", err);
 		goto out;
 	}
+	if (auth != NULL && !trace.ok) {
+		*noauth = true;
+		snprintf(event_note, sizeof(event_note), "%s: ", trace.tried ?
+		    "AUTH refused" : "the server offered no usable AUTH");
+	}
 	ms = smtp_message_transfer_status(m);
 	rs = smtp_recipient_status(r);
 	if (rs != NULL && rs->code != 0 && rs->code / 100 != 2) {
 		clean_text(text, sizeof(text), rs->text);
-		snprintf(err, errsz, "recipient refused: %d %s", rs->code,
-		    text);
-		snprintf(brief, briefsz, "recipient refused: %d", rs->code);
+		snprintf(err, errsz, "%srecipient refused: %d %s", event_note,
+		    rs->code, text);
+		snprintf(brief, briefsz, "%srecipient refused: %d", event_note,
+		    rs->code);
 		*permanent = rs->code / 100 == 5;
 	} else if (ms == NULL || ms->code / 100 != 2) {
 		clean_text(text, sizeof(text), ms != NULL ? ms->text : NULL);
 		if (ms != NULL && ms->code != 0) {
-			snprintf(err, errsz, "message refused: %d %s",
-			    ms->code, text);
-			snprintf(brief, briefsz, "message refused: %d",
-			    ms->code);
+			snprintf(err, errsz, "%smessage refused: %d %s",
+			    event_note, ms->code, text);
+			snprintf(brief, briefsz, "%smessage refused: %d",
+			    event_note, ms->code);
 		} else {
 			/* The session ended before the message went. */
 			snprintf(err, errsz, "%s%s", event_note,
@@ -340,7 +383,7 @@ send_one(void)
 	char		*msg, err[512], brief[512], dom[80];
 	long long	 id;
 	long		 attempts, max, delay;
-	bool		 permanent = false, sent = false;
+	bool		 permanent = false, sent = false, noauth = false;
 	int		 rc;
 
 	if (db_begin() == -1)
@@ -369,7 +412,7 @@ send_one(void)
 		permanent = true;
 	} else
 		sent = smtp_send(rcpt, msg, err, sizeof(err), brief,
-		    sizeof(brief), &permanent) == 0;
+		    sizeof(brief), &permanent, &noauth) == 0;
 	free(msg);
 
 	max = permanent ? attempts + 1 : cf->mail_max_attempts;
@@ -388,7 +431,11 @@ send_one(void)
 	}
 	PQclear(res);
 
-	if (sent)
+	if (sent && noauth)
+		log_warn("mail %lld to @%s sent, but without AUTH as "
+		    "smtp_user: the server did not offer it or refused it", id,
+		    dom);
+	else if (sent)
 		log_info("mail %lld to @%s sent", id, dom);
 	else if (attempts + 1 >= max)
 		log_err("mail %lld to @%s failed (attempt %ld of %ld), giving "

@@ -38,13 +38,23 @@ reset_token_mac(const char *vcode, const char *gid, char out[67])
 	free(s);
 }
 
-/* "prefix" + lower-cased subject, a throttle key; caller frees. */
+/*
+ * "prefix" + lower-cased subject, a throttle key; caller frees.  The
+ * subject is cut to LOGIN_MAX bytes (at a character boundary): a key is a
+ * btree entry, which PostgreSQL refuses past ~2.7 kB, and no account's
+ * login is longer, so long garbage may well share one key.
+ */
 static char *
 throttle_key(const char *prefix, const char *subject)
 {
 	char	*k, *s;
+	size_t	 n;
 
-	k = xasprintf("%s%s", prefix, subject);
+	if ((n = strlen(subject)) > LOGIN_MAX)
+		for (n = LOGIN_MAX; n > 0 &&
+		    ((unsigned char)subject[n] & 0xc0) == 0x80; n--)
+			;
+	k = xasprintf("%s%.*s", prefix, (int)n, subject);
 	for (s = k + strlen(prefix); *s != '\0'; s++)
 		*s = (char)tolower((unsigned char)*s);
 	return k;

@@ -159,33 +159,34 @@ wait_tcp() {
 	return 1
 }
 
-# stop_pidfile FILE NAME [SECONDS]: SIGTERM the process, wait, then SIGKILL.
+# stop_pidfile FILE NAME [SECONDS]: SIGTERM the process, wait, then SIGKILL it, and
+# SIGKILL whatever is left in its process group (we start daemons with setsid).
 stop_pidfile() {
-	local file=$1 name=$2 secs=${3:-15} pid n
-	if ! pid_alive "$file"; then
-		rm -f "$file"
-		return 0
-	fi
+	local file=$1 name=$2 secs=${3:-15} pid n left
+	[ -s "$file" ] || return 0
 	pid=$(head -n1 "$file")
-	say "stopping $name (pid $pid)"
-	kill -TERM "$pid" 2>/dev/null || true
-	n=$((secs * 10))
-	while kill -0 "$pid" 2>/dev/null && [ "$n" -gt 0 ]; do
-		sleep 0.1
-		n=$((n - 1))
-	done
+	case $pid in '' | *[!0-9]*) rm -f "$file"; return 0 ;; esac
 	if pid_alive "$file"; then
-		warn "$name (pid $pid) did not stop in ${secs}s: SIGKILL"
-		kill -KILL "$pid" 2>/dev/null || true
-		n=20
+		say "stopping $name (pid $pid)"
+		kill -TERM "$pid" 2>/dev/null || true
+		n=$((secs * 10))
 		while pid_alive "$file" && [ "$n" -gt 0 ]; do
 			sleep 0.1
 			n=$((n - 1))
 		done
+		if pid_alive "$file"; then
+			warn "$name (pid $pid) did not stop in ${secs}s: SIGKILL"
+			kill -KILL "$pid" 2>/dev/null || true
+			n=20
+			while pid_alive "$file" && [ "$n" -gt 0 ]; do
+				sleep 0.1
+				n=$((n - 1))
+			done
+		fi
 	fi
-	# We start daemons with setsid: whatever is left in their process group is a leftover.
-	if pgrep -g "$pid" -r R,S,D,T,t,I >/dev/null 2>&1; then
-		warn "$name left processes behind: $(pgrep -g "$pid" -r R,S,D,T,t,I | tr '\n' ' ')- SIGKILL"
+	left=$(pgrep -g "$pid" -r R,S,D,T,t,I 2>/dev/null | tr '\n' ' ' || true)
+	if [ -n "$left" ]; then
+		warn "$name left processes behind: ${left}- SIGKILL"
 		kill -KILL -- "-$pid" 2>/dev/null || true
 	fi
 	rm -f "$file"

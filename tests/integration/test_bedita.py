@@ -69,7 +69,7 @@ def test_activation_mail_link_shapes(api, smtp, unique):
     assert ident["username"] in mail.text
     assert "24" in mail.text
     # A query already: &uuid=, and redirect_url url-encoded after it.
-    redirect = "app://xx?dum=my&x=a b"
+    redirect = "app://xx?dum=my&x=\u00e9/~"
     ident = bedita_signup_mail(api, smtp, unique,
                                activation_url="http://myactivationsys.example?dum=my",
                                redirect_url=redirect)

@@ -9,7 +9,9 @@ exist yet (404 through the reference nginx stack, `api`) is skipped, not failed.
 
 import os
 import re
+import shutil
 import stat
+import subprocess
 
 import pytest
 
@@ -246,3 +248,31 @@ def test_freesewing_signup_confirm(frontend, smtp, unique, api):
     assert body["result"] == "success"
     assert body["token"].count(".") == 2
     assert body["account"]["email"] == email and body["account"]["status"] == 1
+
+
+# ----------------------------------------------------------------------- systemd units
+
+def test_systemd_units_verify(tmp_path):
+    """contrib/systemd/* parse cleanly (systemd-analyze verify, with ExecStart pointed
+    at the built binary).  Their fd-0 socket path is what spawn-fcgi exercises above."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze not installed")
+    src = os.path.join(harness.SRCDIR, "contrib", "systemd")
+    units = sorted(f for f in os.listdir(src) if f.endswith((".service", ".socket")))
+    assert {"signet.service", "signet.socket", "signet-mailer.service"} <= set(units)
+    binary = os.path.join(harness.BUILDDIR, "src", "signet")
+    for u in units:
+        with open(os.path.join(src, u)) as f:
+            text = f.read().replace("/usr/sbin/signet", binary)
+        (tmp_path / u).write_text(text)
+    env = dict(os.environ, SYSTEMD_LOG_COLOR="0")
+    r = subprocess.run([analyze, "verify", "--man=no"] + [str(tmp_path / u) for u in units],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60,
+                       env=env, cwd=str(tmp_path))
+    out = r.stdout.decode(errors="replace")
+    # Only complaints about the machine (no systemd running, no user signet) are fine.
+    bad = [l for l in out.splitlines() if l.strip() and not re.search(
+        r"System has not been booted|Failed to connect to bus|user.*signet|"
+        r"Failed to resolve user|No such file or directory.*journal", l)]
+    assert r.returncode == 0 and not bad, out

@@ -398,6 +398,17 @@ def test_resend_invite(api, smtp, pg, owner, project, unique):
     assert int(r.headers["Retry-After"]) > 0
     assert body["result"]["info"]["retry_after"] == int(r.headers["Retry-After"])
 
+    # Inviting a pending invitee again is a resend: same cooldown, then mailed again.
+    unicat_error(unicat_invite(api, owner, project, ident["email"]), 429, 429,
+                 "Too many requests")
+    clear_invite_throttles(pg)
+    since = smtp.mark()
+    r = unicat_invite(api, owner, project, ident["email"])
+    assert r.status_code == 200, r.text
+    assert r.json()["result"]["user"] == invitee
+    assert r.json()["data"]["cc.projects_members"][0]["status"] == "invited"
+    smtp.wait_for(to=ident["email"], since=since)
+
     clear_invite_throttles(pg)
     since = smtp.mark()
     r = api.post(path, json={"user": invitee}, headers=bearer(owner))

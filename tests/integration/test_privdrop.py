@@ -66,7 +66,6 @@ def test_root_without_user_is_refused(tmp_path, pg, smtp, keys, args):
     r = run_signet(s, *args)
     assert r.returncode == 1, (r.returncode, r.stderr)
     assert b"refusing to run as root" in r.stderr, r.stderr
-    assert not os.path.exists(s.socket) or args, "the socket may be opened, not served"
 
 
 @pytest.mark.parametrize("extra,message", [
@@ -97,7 +96,6 @@ def test_drop_to_user(make_signet, user):
         assert int(st["CapEff"], 16) == 0 and int(st["CapPrm"], 16) == 0, st
     sock = os.stat(s.socket)
     assert (sock.st_uid, sock.st_gid) == (user.pw_uid, user.pw_gid)
-    assert "signet@localhost" not in s.log_text() or True  # (log is ours to read)
 
 
 def test_already_that_user_is_fine(pg, smtp, keys, user):
@@ -134,7 +132,7 @@ def test_already_that_user_is_fine(pg, smtp, keys, user):
                 out, _ = proc.communicate(timeout=5)
         assert proc.returncode == 0, out
 
-        s = config(top, pg, smtp, keys, user="root" if False else "nobody", **extra)
+        s = config(top, pg, smtp, keys, user="nobody", **extra)
         os.chmod(s.conf, 0o644)
         r = run_signet(s, "-f", user=user.pw_uid, group=user.pw_gid, extra_groups=[])
         assert r.returncode == 1, r.stderr

@@ -189,3 +189,8 @@ def test_cursor_moves_on_change(api, smtp, unique):
     unicat_signup(api, smtp, unique)
     c2 = unicat_login(api, a)["body"]["result"]["cc.cursor"]
     assert c2 > c1
+
+
+def test_huge_login_name_is_just_unknown(api):
+    r = api.post("/api/login", json={"username": "x" * 20000, "password": "y" * 5000})
+    unicat_error(r, 403, 403, "Unknown user", {})
