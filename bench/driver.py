@@ -196,7 +196,7 @@ class CpuMeter:
             r = root() if callable(root) else root
             if not r:
                 continue
-            for pid in tree(r):
+            for pid in [p for x in (r if isinstance(r, list) else [r]) for p in tree(x)]:
                 t = cpu_ticks(pid)
                 if t is not None:
                     snap[(name, pid)] = t
@@ -333,13 +333,27 @@ class Stack:
         port = harness.free_port()
         self.ports[name] = port
         d = os.path.join(self.work, name)
+        cfg = self.signet_config(n)
+        wrapper = None
+        if name == "signet14" and self.a.callgrind:
+            # one process (workers = 0) under callgrind: the whole request path
+            cfg["workers"] = 0
+            self.callgrind_out = os.path.join(self.work, "callgrind.out")
+            wrapper = os.path.join(self.work, "signet-callgrind")
+            with open(wrapper, "w") as f:
+                f.write("#!/bin/sh\nexec valgrind --tool=callgrind --callgrind-out-file=%s "
+                        "%s \"$@\"\n" % (self.callgrind_out,
+                                           os.path.join(self.a.build, "src", "signet")))
+            os.chmod(wrapper, 0o755)
         s = harness.Signet(d, self.pg, self.smtp, self.keys, "http://127.0.0.1:%d" % port,
-                           extra_config=self.signet_config(n), builddir=self.a.build,
-                           name=name)
-        PROCS.on_cleanup(name, lambda: s.stop(check=False))
-        say("%s: %d workers, hash_concurrency %d, N=%d" % (name, self.a.workers,
-                                                           self.a.hash_concurrency, n))
-        s.start()
+                           extra_config=cfg, builddir=self.a.build, name=name)
+        if wrapper:
+            s.binary = wrapper
+        PROCS.on_cleanup(name, lambda: s.stop(timeout=120, check=False))
+        say("%s: %s workers, hash_concurrency %d, N=%d%s" % (
+            name, cfg["workers"], self.a.hash_concurrency, n,
+            " (under callgrind)" if wrapper else ""))
+        s.start(timeout=120 if wrapper else 30)
         self.signets[name] = s
         return s
 
@@ -528,6 +542,8 @@ class Bench:
             "signet17": lambda: stack.signets["signet17"].pid,
             "floorA": lambda: stack.floors["floorA"].pid,
             "floorB": lambda: stack.floors["floorB"].pid,
+            "floorX": lambda: [f.pid for n, f in stack.floors.items()
+                               if n not in ("floorA", "floorB")],
             "postgres": self.postmaster_pid,
         }
 
@@ -556,6 +572,14 @@ class Bench:
     # --- cells
     def c_floorA(self):
         return self.wrk_cell("floorA", "/floor", self.a.conns)
+
+    # Not in the default plan: the floor with signet's accept loop (poll on a
+    # non-blocking socket) and with epoll + EPOLLEXCLUSIVE.  --cells floorA_poll,...
+    def c_floorA_poll(self):
+        return self.wrk_cell("floorA_poll", "/floor", self.a.conns)
+
+    def c_floorA_epoll(self):
+        return self.wrk_cell("floorA_epoll", "/floor", self.a.conns)
 
     def c_bad400(self):
         return self.wrk_cell("signet14", "/api/login", self.a.conns, "post.lua", ["{}"])
@@ -634,10 +658,12 @@ class Bench:
     PAIRS = [("floorA", "bad400"), ("floorB", "init"), ("ceil14", "login14"),
              ("ceil17", "login17"), ("init_alone", "init_under_login"),
              ("signup_prompt", "signup_slow")]
+    EXTRA_PAIRS = [("floorA_poll", "floorA_epoll")]
 
     def cells_enabled(self):
         want = self.a.cells
-        return [(x, y) for x, y in self.PAIRS if not want or x in want or y in want]
+        return [(x, y) for x, y in self.PAIRS + (self.EXTRA_PAIRS if want else [])
+                if not want or x in want or y in want]
 
     # --- checks before measuring
     def smoke(self):
@@ -822,6 +848,15 @@ def cpu_per_req(r, group):
     return c[group] / req * 1e6  # us per request
 
 
+def own_cpu_per_req(r):
+    """CPU microseconds per request of the stack itself (wrk, nginx, backends,
+    PostgreSQL), whatever else ran on the machine."""
+    c, req = r.get("cpu", {}), r.get("requests") or 0
+    if not req:
+        return None
+    return sum(v for k, v in c.items() if not k.startswith("_")) / req * 1e6
+
+
 def report(b, a):
     R = b.rounds
     col = lambda cell, key: [r[cell][key] for r in R if cell in r and key in r[cell]]
@@ -837,6 +872,17 @@ def report(b, a):
         if val is None:
             return "n/a"
         return "ok" if ok(val) else "**below**"
+
+    def cpu_ratio(subject, limit):
+        """limit's CPU cost per request over subject's, round by round: the
+        throughput ratio the two would have on an otherwise idle machine."""
+        xs = []
+        for r in R:
+            if subject in r and limit in r:
+                cs, cl = own_cpu_per_req(r[subject]), own_cpu_per_req(r[limit])
+                if cs and cl:
+                    xs.append(cl / cs)
+        return xs
 
     for logn in (14, 17):
         login, ceil = "login%d" % logn, "ceil%d" % logn
@@ -854,14 +900,16 @@ def report(b, a):
             fmt_range(p, "%.2f"), verdict(med(p)[0], lambda v: v <= 1.5)))
     if col("bad400", "rate"):
         rr = ratio("bad400", "floorA")
-        w("| 2 | 400 path (POST /api/login {}), req/s, %d conns | %s | floor A: %s | %s | >= 0.80 | %s |" % (
+        w("| 2 | 400 path (POST /api/login {}), req/s, %d conns | %s | floor A: %s | %s; by CPU cost %s | >= 0.80 | %s |" % (
             a.conns, fmt_range(col("bad400", "rate")), fmt_range(col("floorA", "rate")),
-            fmt_range(rr, "%.3f"), verdict(med(rr)[0], lambda v: v >= 0.8)))
+            fmt_range(rr, "%.3f"), fmt_range(cpu_ratio("bad400", "floorA"), "%.2f"),
+            verdict(med(rr)[0], lambda v: v >= 0.8)))
     if col("init", "rate"):
         rr = ratio("init", "floorB")
-        w("| 2 | GET /api/init (JWT), req/s, %d conns | %s | floor B: %s | %s | >= 0.80 | %s |" % (
+        w("| 2 | GET /api/init (JWT), req/s, %d conns | %s | floor B: %s | %s; by CPU cost %s | >= 0.80 | %s |" % (
             a.conns, fmt_range(col("init", "rate")), fmt_range(col("floorB", "rate")),
-            fmt_range(rr, "%.3f"), verdict(med(rr)[0], lambda v: v >= 0.8)))
+            fmt_range(rr, "%.3f"), fmt_range(cpu_ratio("init", "floorB"), "%.2f"),
+            verdict(med(rr)[0], lambda v: v >= 0.8)))
     if col("init_under_login", "p99"):
         lr = [r["init_under_login"]["login"]["rate"] / r["ceil17"]["rate"] for r in R
               if "init_under_login" in r and "ceil17" in r]
@@ -923,11 +971,13 @@ def report(b, a):
 
 def cpu_report(b):
     """CPU microseconds per request, by process group, medians over the rounds."""
-    cells = ["floorA", "bad400", "floorB", "init", "login14", "login17"]
-    groups = ["wrk+ceiling", "nginx", "signet14", "signet17", "floorA", "floorB", "postgres",
-              "_other"]
-    lines = ["| cell | " + " | ".join(g.strip("_") for g in groups) + " | machine busy |",
-             "|---" * (len(groups) + 2) + "|"]
+    cells = ["floorA", "floorA_poll", "floorA_epoll", "bad400", "floorB", "init", "login14",
+             "login17"]
+    groups = ["wrk+ceiling", "nginx", "signet14", "signet17", "floorA", "floorB", "floorX",
+              "postgres", "_other"]
+    lines = ["| cell | " + " | ".join(g.strip("_") for g in groups) +
+             " | stack total | machine busy |",
+             "|---" * (len(groups) + 3) + "|"]
     for c in cells:
         rs = [r[c] for r in b.rounds if c in r]
         if not rs:
@@ -937,12 +987,14 @@ def cpu_report(b):
             m = med([cpu_per_req(r, g) for r in rs])[0]
             row.append("-" if not m or m < 0.5 else "%.0f" % m)
         busy = med([r["cpu"]["_busy"] / r["cpu"]["_capacity"] for r in rs])[0]
-        lines.append("| %s | %s | %.0f%% |" % (c, " | ".join(row), busy * 100))
+        tot = med([own_cpu_per_req(r) for r in rs])[0]
+        lines.append("| %s | %s | %.0f | %.0f%% |" % (c, " | ".join(row), tot or 0, busy * 100))
     return "\n".join(lines)
 
 
 def latency_report(b):
-    cells = ["floorA", "bad400", "floorB", "init", "login14", "login17", "init_alone",
+    cells = ["floorA", "floorA_poll", "floorA_epoll", "bad400", "floorB", "init", "login14",
+             "login17", "init_alone",
              "init_under_login", "signup_prompt", "signup_slow"]
     lines = ["| cell | req/s | p50 ms | p90 ms | p99 ms | max ms | errors (socket/status) |",
              "|---|---|---|---|---|---|---|"]
@@ -959,6 +1011,65 @@ def latency_report(b):
             fmt_range([x["p99"] for x in rs], "%.2f", 1e-3),
             fmt_range([x["max"] for x in rs], "%.1f", 1e-3), errs, st))
     return "\n".join(lines)
+
+
+def profile(a, stack, b):
+    """Run one cell under perf (system-wide, every process of the stack) or with
+    signet14 under callgrind; write the reports next to the results."""
+    cell = a.profile
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    base = os.path.join(a.out, "profile-%s-%s-%s" % (cell, "callgrind" if a.callgrind else "perf",
+                                                    stamp))
+    b.smoke()
+    fn = getattr(b, "c_" + cell)
+    if a.callgrind:
+        sg = stack.signets["signet14"]
+        # only the cell: forget what start-up and the smoke checks cost
+        harness.run(["callgrind_control", "--zero", str(sg.pid)], timeout=60)
+        say("%s with signet14 under callgrind for %d s" % (cell, a.duration))
+        r = fn()
+        sg.stop(timeout=120, check=False)
+        outs = glob.glob(stack.callgrind_out + "*")
+        if not outs:
+            raise RuntimeError("callgrind wrote nothing: %s" % sg.log_tail())
+        shutil.copyfile(outs[0], base + ".callgrind.out")
+        with open(base + ".txt", "w") as f:
+            f.write("%s: %d requests under callgrind\n\n" % (cell, r["requests"]))
+            for incl in ("yes", "no"):
+                f.flush()
+                subprocess.run(["callgrind_annotate", "--inclusive=" + incl, "--threshold=99",
+                                base + ".callgrind.out"], stdout=f, stderr=subprocess.STDOUT,
+                               timeout=300)
+        say("callgrind: %s.txt (%d requests)" % (base, r["requests"]))
+        return base
+    data = base + ".data"
+    say("%s under perf record -a for %d s" % (cell, a.duration))
+    perf = PROCS.popen("perf", ["perf", "record", "-q", "-e", "cpu-clock", "-F", "1999", "-a",
+                                "-g", "-o", data, "--", "sleep", str(a.duration)],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    r = fn()
+    perf.wait(a.duration + 60)
+    PROCS.forget(perf)
+    with open(base + ".txt", "w") as f:
+        f.write("%s: %.0f req/s, %d requests; CPU us/request by group: %s\n\n" % (
+            cell, r["rate"], r["requests"],
+            {k: round(v / max(1, r["requests"]) * 1e6, 1) for k, v in r["cpu"].items()
+             if not k.startswith("_")}))
+        for title, extra in (("by process", ["--sort", "comm"]),
+                             ("by process and library", ["--sort", "comm,dso"]),
+                             ("signet's symbols", ["--comms", "signet", "--sort", "dso,sym"]),
+                             ("nginx's symbols", ["--comms", "nginx", "--sort", "dso,sym"]),
+                             ("postgres' symbols", ["--comms", "postgres", "--sort", "dso,sym"]),
+                             ("floor's symbols", ["--comms", "floor", "--sort", "dso,sym"])):
+            f.write("\n==== %s ====\n" % title)
+            f.flush()
+            p = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children",
+                                "-g", "none", "--percent-limit", "0.7"] + extra,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=300)
+            f.write("\n".join(l for l in p.stdout.decode(errors="replace").splitlines()
+                              if l and not l.startswith("#")) + "\n")
+    say("perf: %s.txt (data: %s)" % (base, data))
+    return base
 
 
 def main():
@@ -982,6 +1093,9 @@ def main():
     ap.add_argument("--extra-floor", action="append", default=[],
                     help="NAME:ACCEPT, another static floor (accept: block|poll|epoll)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--profile", metavar="CELL", help="profile one cell (perf, system-wide)")
+    ap.add_argument("--callgrind", action="store_true",
+                    help="with --profile: signet14 as one process under callgrind instead")
     a = ap.parse_args()
     a.rounds = a.rounds or 3
     if a.quick:
@@ -996,6 +1110,9 @@ def main():
     a.signup_conns = a.signup_conns or a.hash_concurrency
     a.cells = [c for c in a.cells.split(",") if c]
     a.extra_floors = [tuple(x.split(":", 1)) for x in a.extra_floor]
+    for c in a.cells:
+        if c.startswith("floorA_"):
+            a.extra_floors.append((c, c.split("_", 1)[1]))
     os.makedirs(a.out, exist_ok=True)
     a.work = tempfile.mkdtemp(prefix="signet-bench-")
     os.chmod(a.work, 0o755)
@@ -1007,8 +1124,17 @@ def main():
     stack = Stack(a)
     b = Bench(a, stack)
     ok = False
+    if a.profile:
+        if not hasattr(Bench, "c_" + a.profile):
+            ap.error("no such cell: %s" % a.profile)
+        a.rounds = 1
+        a.duration = a.duration or 10
     try:
         stack.start()
+        if a.profile:
+            profile(a, stack, b)
+            ok = True
+            return 0
         b.run()
         ok = True
     finally:

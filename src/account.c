@@ -21,8 +21,7 @@
 #include "validate.h"
 #include "xmalloc.h"
 
-#define HOUR	3600
-#define DAY	86400
+#define HOUR	THROTTLE_HOUR
 
 void
 user_free(struct user *u)
@@ -50,73 +49,7 @@ user_free(struct user *u)
 bool
 account_client_exempt(const char *client)
 {
-	return cidrs_match(&cf->exempt, client);
-}
-
-/* A throttle answer into *p: 0 allowed, else -1 with *p set. */
-static int
-throttled(long wait, struct problem *p)
-{
-	if (wait == 0)
-		return 0;
-	if (wait < 0)
-		problem_db(p);
-	else {
-		p->kind = PROB_RATE_LIMITED;
-		p->retry_after = wait;
-	}
-	return -1;
-}
-
-/* "key:lowercased subject" for the throttles table; caller frees. */
-static char *
-throttle_key(const char *action, const char *subject)
-{
-	char	*k, *s;
-
-	k = xasprintf("%s:%s", action, subject);
-	for (s = k + strlen(action); *s; s++)
-		*s = (char)tolower((unsigned char)*s);
-	return k;
-}
-
-/* Count one request of action from client, unless it is exempt. */
-static int
-throttle_client(const char *action, const char *client, long limit,
-    struct problem *p)
-{
-	char	*key;
-	long	 wait;
-
-	if (limit <= 0 || client == NULL || account_client_exempt(client))
-		return 0;
-	key = throttle_key(action, client);
-	wait = throttle_hit(key, HOUR, limit);
-	free(key);
-	return throttled(wait, p);
-}
-
-/* Per email: one request per cooldown, at most daily a day. */
-static int
-throttle_email(const char *action, const char *email, long cooldown,
-    long daily, struct problem *p)
-{
-	char	*key, *day;
-	long	 wait = 0;
-
-	if (cooldown > 0) {
-		key = throttle_key(action, email);
-		wait = throttle_hit(key, cooldown, 1);
-		free(key);
-	}
-	if (wait == 0 && daily > 0) {
-		day = xasprintf("%s-day", action);
-		key = throttle_key(day, email);
-		free(day);
-		wait = throttle_hit(key, DAY, daily);
-		free(key);
-	}
-	return throttled(wait, p);
+	return throttle_exempt(client);
 }
 
 int
@@ -306,7 +239,7 @@ account_login(const char *login, enum login_by by, const char *password,
 	    cf->throttle_login_account_hourly);
 	if (wait == 0 && ckey != NULL)
 		wait = throttle_peek(ckey, HOUR, cf->throttle_login_addr_hourly);
-	if (throttled(wait, p) == -1)
+	if (throttle_problem(wait, p) == -1)
 		goto out;
 
 	found = by == LOGIN_ANY ? db_user_by_login(login, u) :

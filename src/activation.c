@@ -22,7 +22,6 @@
 #include "xmalloc.h"
 
 #define HOUR	3600
-#define DAY	86400
 
 /* BEdita's message for a value its rules refuse. */
 #define INVALID	"The provided value is invalid"
@@ -167,67 +166,20 @@ activation_confirm_link(const char *base, const char *id)
  * covers Unicat, BEdita and FreeSewing signups alike.
  */
 
-/* A throttle answer into *p: 0 allowed, else -1 with *p set. */
-static int
-throttled(long wait, struct problem *p)
-{
-	if (wait == 0)
-		return 0;
-	if (wait < 0)
-		problem_db(p);
-	else {
-		p->kind = PROB_RATE_LIMITED;
-		p->retry_after = wait;
-	}
-	return -1;
-}
-
-/* "action:subject", the subject in lower case; caller frees. */
-static char *
-throttle_key(const char *action, const char *subject)
-{
-	char	*k, *s;
-
-	k = xasprintf("%s:%s", action, subject);
-	for (s = k + strlen(action); *s; s++)
-		*s = (char)tolower((unsigned char)*s);
-	return k;
-}
-
 /* Per client address, an hourly limit; exempt addresses skip it. */
 static int
-throttle_client(const char *client, struct problem *p)
+signup_client(const char *client, struct problem *p)
 {
-	char	*key;
-	long	 wait;
-
-	if (cf->throttle_signup_addr_hourly <= 0 || client == NULL ||
-	    account_client_exempt(client))
-		return 0;
-	key = throttle_key("signup-addr", client);
-	wait = throttle_hit(key, HOUR, cf->throttle_signup_addr_hourly);
-	free(key);
-	return throttled(wait, p);
+	return throttle_client("signup-addr", client,
+	    cf->throttle_signup_addr_hourly, p);
 }
 
 /* Per email: one mail per cooldown, at most daily a day. */
 static int
-throttle_email(const char *email, struct problem *p)
+signup_email(const char *email, struct problem *p)
 {
-	char	*key;
-	long	 wait = 0;
-
-	if (cf->throttle_signup_email_cooldown > 0) {
-		key = throttle_key("signup", email);
-		wait = throttle_hit(key, cf->throttle_signup_email_cooldown, 1);
-		free(key);
-	}
-	if (wait == 0 && cf->throttle_signup_email_daily > 0) {
-		key = throttle_key("signup-day", email);
-		wait = throttle_hit(key, DAY, cf->throttle_signup_email_daily);
-		free(key);
-	}
-	return throttled(wait, p);
+	return throttle_email("signup", email,
+	    cf->throttle_signup_email_cooldown, cf->throttle_signup_email_daily, p);
 }
 
 /* ------------------------------------------------------------ drafts */
@@ -341,7 +293,7 @@ activation_bedita_signup(const char *username, const char *password,
 	int			 found, rc = -1;
 
 	memset(u, 0, sizeof(*u));
-	if (throttle_client(client, p) == -1)
+	if (signup_client(client, p) == -1)
 		return -1;
 	if (!validate_username(username, &why))
 		problem_field(p, "username", why);
@@ -360,7 +312,7 @@ activation_bedita_signup(const char *username, const char *password,
 		language = cf->default_language;
 	/* Taken names are answered before the mail throttle counts. */
 	if (probe(username, email, &pr, p) == -1 ||
-	    throttle_email(email, p) == -1)
+	    signup_email(email, p) == -1)
 		return -1;
 
 	if (password_hash(password, mcf) == -1) {
@@ -413,13 +365,13 @@ activation_freesewing_signup(const char *email, const char *language,
 	const char		*why;
 	int			 rc = -1;
 
-	if (throttle_client(client, p) == -1)
+	if (signup_client(client, p) == -1)
 		return -1;
 	if (!validate_email(email, &why)) {
 		problem_field(p, "email", why);
 		return -1;
 	}
-	if (probe(NULL, email, &pr, p) == -1 || throttle_email(email, p) == -1)
+	if (probe(NULL, email, &pr, p) == -1 || signup_email(email, p) == -1)
 		return -1;
 	id = code_token();
 	link = activation_confirm_link(cf->freesewing_confirm_url, id);

@@ -22,8 +22,7 @@
 #include "validate.h"
 #include "xmalloc.h"
 
-#define HOUR	3600
-#define DAY	86400
+#define DAY	THROTTLE_DAY
 
 /* The longest login looked up; longer ones cannot be an account. */
 #define LOGIN_MAX	254
@@ -36,55 +35,6 @@ reset_token_mac(const char *vcode, const char *gid, char out[67])
 	s = xasprintf("reset\n%s\n%s", vcode, gid);
 	code_mac_hex(s, out);
 	free(s);
-}
-
-/*
- * "prefix" + lower-cased subject, a throttle key; caller frees.  The
- * subject is cut to LOGIN_MAX bytes (at a character boundary): a key is a
- * btree entry, which PostgreSQL refuses past ~2.7 kB, and no account's
- * login is longer, so long garbage may well share one key.
- */
-static char *
-throttle_key(const char *prefix, const char *subject)
-{
-	char	*k, *s;
-	size_t	 n;
-
-	if ((n = strlen(subject)) > LOGIN_MAX)
-		for (n = LOGIN_MAX; n > 0 &&
-		    ((unsigned char)subject[n] & 0xc0) == 0x80; n--)
-			;
-	k = xasprintf("%s%.*s", prefix, (int)n, subject);
-	for (s = k + strlen(prefix); *s != '\0'; s++)
-		*s = (char)tolower((unsigned char)*s);
-	return k;
-}
-
-/*
- * Count one event for prefix+subject: 0 allowed, -1 with *p set (over
- * the limit, or the database).  A limit or window of 0 disables it.
- */
-static int
-hit(const char *prefix, const char *subject, long window, long limit,
-    struct problem *p)
-{
-	char	*key;
-	long	 wait;
-
-	if (window <= 0 || limit <= 0)
-		return 0;
-	key = throttle_key(prefix, subject);
-	wait = throttle_hit(key, window, limit);
-	free(key);
-	if (wait == 0)
-		return 0;
-	if (wait < 0)
-		problem_db(p);
-	else {
-		p->kind = PROB_RATE_LIMITED;
-		p->retry_after = wait;
-	}
-	return -1;
 }
 
 /* Sleep until RESET_FLOOR_MS after t0 (CLOCK_MONOTONIC). */
@@ -131,14 +81,10 @@ reset_request(const char *login, const char *client, char **vcode,
 
 	*vcode = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (client != NULL && !account_client_exempt(client) &&
-	    hit("reset-addr:", client, HOUR, cf->throttle_reset_addr_hourly,
-	    p) == -1)
-		return -1;
-	if (hit("reset:", login, cf->throttle_reset_email_cooldown, 1,
-	    p) == -1 ||
-	    hit("reset-day:", login, DAY, cf->throttle_reset_email_daily,
-	    p) == -1)
+	if (throttle_client("reset-addr", client,
+	    cf->throttle_reset_addr_hourly, p) == -1 ||
+	    throttle_email("reset", login, cf->throttle_reset_email_cooldown,
+	    cf->throttle_reset_email_daily, p) == -1)
 		return -1;
 
 	token = code_token();
@@ -150,7 +96,7 @@ reset_request(const char *login, const char *client, char **vcode,
 		/* A cap per mailbox, whatever login reached it: silent. */
 		send = true;
 		if (cf->throttle_reset_email_daily > 0) {
-			key = throttle_key("reset-mail:", acc[0].email);
+			key = throttle_key("reset-mail", acc[0].email);
 			wait = throttle_hit(key, DAY,
 			    cf->throttle_reset_email_daily);
 			free(key);

@@ -3,12 +3,15 @@
 
 #include <stdlib.h>
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "code.h"
+#include "conf.h"
 #include "db_throttle.h"
 #include "throttle.h"
+#include "xmalloc.h"
 
 /*
  * Keys carry what the client sent (a login name, an address): a long one
@@ -93,4 +96,74 @@ throttle_clear(const char *key)
 	char	buf[KEY_MAX + 1];
 
 	return db_throttle_clear(fit(key, buf));
+}
+
+char *
+throttle_key(const char *action, const char *subject)
+{
+	char	*k, *s;
+
+	k = xasprintf("%s:%s", action, subject);
+	for (s = k + strlen(action); *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+	return k;
+}
+
+int
+throttle_problem(long wait, struct problem *p)
+{
+	if (wait == 0)
+		return 0;
+	if (wait < 0)
+		problem_db(p);
+	else {
+		p->kind = PROB_RATE_LIMITED;
+		p->retry_after = wait;
+	}
+	return -1;
+}
+
+bool
+throttle_exempt(const char *client)
+{
+	return client == NULL || cidrs_match(&cf->exempt, client);
+}
+
+int
+throttle_subject(const char *action, const char *subject, long window,
+    long limit, struct problem *p)
+{
+	char	*key;
+	long	 wait;
+
+	if (window <= 0 || limit <= 0)
+		return 0;
+	key = throttle_key(action, subject);
+	wait = throttle_hit(key, window, limit);
+	free(key);
+	return throttle_problem(wait, p);
+}
+
+int
+throttle_client(const char *action, const char *client, long limit,
+    struct problem *p)
+{
+	if (throttle_exempt(client))
+		return 0;
+	return throttle_subject(action, client, THROTTLE_HOUR, limit, p);
+}
+
+int
+throttle_email(const char *action, const char *email, long cooldown,
+    long daily, struct problem *p)
+{
+	char	*day;
+	int	 rc;
+
+	if (throttle_subject(action, email, cooldown, 1, p) == -1)
+		return -1;
+	day = xasprintf("%s-day", action);
+	rc = throttle_subject(day, email, THROTTLE_DAY, daily, p);
+	free(day);
+	return rc;
 }

@@ -4,6 +4,11 @@
 
 #include <stdbool.h>
 
+#include "problem.h"
+
+#define THROTTLE_HOUR	3600
+#define THROTTLE_DAY	86400
+
 /*
  * A fixed window per key ("action:subject").  A limit of 0 disables a
  * check (0 returned).  Each returns 0 when allowed, the seconds to wait
@@ -33,5 +38,35 @@ int	throttle_count(const char *key, long window)
 
 /* Forget key (a successful login).  0 or -1. */
 int	throttle_clear(const char *key) __attribute__((warn_unused_result));
+
+/*
+ * The helpers every flow uses.  Keys are "action:subject" with the
+ * subject in lower case (throttle_key(), caller frees).  Each returns 0
+ * when allowed, or -1 with *p set: RATE_LIMITED with retry_after, or the
+ * database problem.
+ */
+char	*throttle_key(const char *action, const char *subject);
+
+/* A wait from the functions above into *p: 0 when wait is 0, else -1. */
+int	throttle_problem(long wait, struct problem *p)
+	    __attribute__((warn_unused_result));
+
+/* Is client exempt from the per-address limits (throttle_exempt)? */
+bool	throttle_exempt(const char *client);
+
+/* Count one request of action from client (hourly limit), unless exempt. */
+int	throttle_client(const char *action, const char *client, long limit,
+	    struct problem *p) __attribute__((warn_unused_result));
+
+/* Count one for action:subject: at most limit per window seconds. */
+int	throttle_subject(const char *action, const char *subject, long window,
+	    long limit, struct problem *p) __attribute__((warn_unused_result));
+
+/*
+ * Per address (email, login): one request per cooldown seconds, at most
+ * daily a day ("<action>-day:" keys).
+ */
+int	throttle_email(const char *action, const char *email, long cooldown,
+	    long daily, struct problem *p) __attribute__((warn_unused_result));
 
 #endif

@@ -21,9 +21,10 @@ export SIGNET_TOP
 # which come with build-essential: no clang needed.
 SIGNET_BUILD_PKGS="build-essential autoconf automake libtool pkg-config autoconf-archive
 	libfcgi-dev libjson-c-dev libpq-dev libscrypt-dev libjwt-dev libesmtp-dev check
-	libsubunit-dev libzxcvbn-dev"
+	libsubunit-dev libzxcvbn-dev libssl-dev"
 SIGNET_TEST_PKGS="postgresql nginx-light python3 python3-pytest python3-pytest-timeout
-	python3-aiosmtpd python3-requests curl"
+	python3-aiosmtpd python3-requests curl lighttpd apache2 libapache2-mod-fcgid
+	spawn-fcgi systemd wrk"
 
 say() { printf '==> %s\n' "$*" >&2; }
 warn() { printf 'warning: %s\n' "$*" >&2; }
@@ -53,9 +54,19 @@ need_packages() {
 	fi
 	say "installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
+	# apache2's and lighttpd's install scripts would start them on *:80: forbid
+	# service starts while installing (policy-rc.d), and only then.
+	local policy_made=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		policy_made=1
+	fi
 	apt-get update -q || die "apt-get update failed"
-	apt-get install -y -q --no-install-recommends "${missing[@]}" ||
-		die "apt-get install ${missing[*]} failed"
+	local rc=0
+	apt-get install -y -q --no-install-recommends "${missing[@]}" || rc=$?
+	[ -n "$policy_made" ] && rm -f /usr/sbin/policy-rc.d
+	[ "$rc" -eq 0 ] || die "apt-get install ${missing[*]} failed"
 }
 
 # build DIR [CONFIGURE ARGS...]: autoreconf the source tree if needed, configure DIR
