@@ -1093,6 +1093,9 @@ def main():
     ap.add_argument("--extra-floor", action="append", default=[],
                     help="NAME:ACCEPT, another static floor (accept: block|poll|epoll)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--hold", type=int, metavar="SECONDS",
+                    help="start the stack, print where it is, keep it up SECONDS (or until "
+                         "SIGINT/SIGTERM), then stop it: for profiling by hand")
     ap.add_argument("--profile", metavar="CELL", help="profile one cell (perf, system-wide)")
     ap.add_argument("--callgrind", action="store_true",
                     help="with --profile: signet14 as one process under callgrind instead")
@@ -1133,6 +1136,19 @@ def main():
         stack.start()
         if a.profile:
             profile(a, stack, b)
+            ok = True
+            return 0
+        if a.hold:
+            b.smoke()
+            info = {"urls": stack.urls, "dsn": stack.pg.dsn, "jwt": b.jwt, "work": a.work,
+                    "pids": {n: sg.pid for n, sg in stack.signets.items()},
+                    "floors": {n: f.pid for n, f in stack.floors.items()},
+                    "nginx": stack.nginx.pid, "smtp_sink": stack.sink.pid}
+            with open(os.path.join(a.out, "hold.json"), "w") as f:
+                json.dump(info, f, indent=1)
+            print(json.dumps(info, indent=1), flush=True)
+            say("holding for %d s (%s/hold.json); SIGINT or SIGTERM stops it" % (a.hold, a.out))
+            time.sleep(a.hold)
             ok = True
             return 0
         b.run()
