@@ -90,25 +90,6 @@ slurp(const char *path)
 	return buf;
 }
 
-/* Has migration version v been applied?  1, 0 or -1 on error. */
-static int
-applied(int v)
-{
-	PGresult	*res;
-	char		 sql[128];
-	int		 rc;
-
-	snprintf(sql, sizeof(sql),
-	    "SELECT 1 FROM schema_versions WHERE version = %d", v);
-	res = PQexec(db_conn(), sql);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		rc = -1;
-	else
-		rc = PQntuples(res) > 0;
-	PQclear(res);
-	return rc;
-}
-
 /*
  * Apply every sql_dir/NNNN-name.sql whose version is not recorded, in
  * order, each in its own transaction under an advisory lock so that two
@@ -125,9 +106,7 @@ cmd_migrate(void)
 
 	if (!db_ready())
 		errx(1, "cannot connect to the database (see above)");
-	if (db_simple("CREATE TABLE IF NOT EXISTS schema_versions ("
-	    "version integer PRIMARY KEY, name text NOT NULL, "
-	    "applied_at timestamptz NOT NULL DEFAULT now())") == -1)
+	if (db_migrate_init() == -1)
 		errx(1, "cannot create schema_versions");
 	if ((d = opendir(cf->sql_dir)) == NULL)
 		err(1, "%s", cf->sql_dir);
@@ -144,10 +123,9 @@ cmd_migrate(void)
 	qsort(names, n, sizeof(*names), sql_name_cmp);
 	for (i = 0; i < n; i++) {
 		sscanf(names[i], "%4d-", &v);
-		if (db_begin() == -1 ||
-		    db_simple("SELECT pg_advisory_xact_lock(7369676)") == -1)
+		if (db_begin() == -1 || db_migrate_lock() == -1)
 			goto out;
-		if ((a = applied(v)) == -1)
+		if ((a = db_migrate_applied(v)) == -1)
 			goto out;
 		if (a == 1) {
 			db_rollback();
@@ -166,7 +144,7 @@ cmd_migrate(void)
 			goto out;
 		}
 		free(sql);
-		if ((a = applied(v)) != 1) {
+		if ((a = db_migrate_applied(v)) != 1) {
 			warnx("%s does not record version %d in schema_versions",
 			    names[i], v);
 			goto out;

@@ -447,6 +447,29 @@ conf_keep_fixed(struct conf *c, const struct conf *old)
 	}
 }
 
+int
+conf_reload(void)
+{
+	struct conf	*c;
+	char		 err[512];
+
+	c = xcalloc(1, sizeof(*c));
+	if (conf_load(c, cf->path, err, sizeof(err)) == -1 ||
+	    conf_load_secrets(c, err, sizeof(err)) == -1) {
+		log_err("reload failed, keeping the old configuration: %s",
+		    err);
+		conf_free(c);
+		free(c);
+		return -1;
+	}
+	conf_keep_fixed(c, cf);
+	conf_free(cf);
+	free(cf);
+	cf = c;
+	log_set_debug(cf->debug);
+	return 0;
+}
+
 bool
 conf_word_in(const char *list, const char *word)
 {

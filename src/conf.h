@@ -113,6 +113,13 @@ void	 conf_free(struct conf *c);
 /* Copy the keys that SIGHUP may not change from old into c; warn on each. */
 void	 conf_keep_fixed(struct conf *c, const struct conf *old);
 
+/*
+ * SIGHUP: read cf->path again with its secrets; on success keep the keys
+ * that cannot change (with a warning each) and make it the configuration
+ * in force.  On failure the old one stays.  0 or -1, logged.
+ */
+int	 conf_reload(void);
+
 /* Iterate the key names (for the documentation test); NULL at the end. */
 const char *conf_key_name(size_t i);
 

@@ -1,6 +1,7 @@
 /* signet: queries only signet-admin runs.  ISC licence. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "db.h"
@@ -80,4 +81,42 @@ db_admin_purge_throttles(long long *count)
 	    0);
 
 	return affected(&st, NULL, count);
+}
+
+/* signet-admin migrate */
+int
+db_migrate_init(void)
+{
+	return db_simple("CREATE TABLE IF NOT EXISTS schema_versions ("
+	    "version integer PRIMARY KEY, name text NOT NULL, "
+	    "applied_at timestamptz NOT NULL DEFAULT now())");
+}
+
+/* signet-admin migrate: one migration at a time, across hosts */
+int
+db_migrate_lock(void)
+{
+	static struct stmt st = STMT("migrate_lock",
+	    "SELECT pg_advisory_xact_lock(7369676)", 0);
+
+	return db_exec(&st, NULL);
+}
+
+/* signet-admin migrate */
+int
+db_migrate_applied(int v)
+{
+	static struct stmt st = STMT("migrate_applied",
+	    "SELECT 1 FROM schema_versions WHERE version = $1", 1);
+	char		 vs[16];
+	const char	*params[] = { vs };
+	PGresult	*res;
+	int		 found;
+
+	snprintf(vs, sizeof(vs), "%d", v);
+	if ((res = db_query(&st, params)) == NULL)
+		return -1;
+	found = PQntuples(res) > 0;
+	PQclear(res);
+	return found;
 }

@@ -38,4 +38,13 @@ int	db_admin_purge_confirmations(long long *count)
 int	db_admin_purge_throttles(long long *count)
 	    __attribute__((warn_unused_result));
 
+/*
+ * signet-admin migrate: create schema_versions if missing; take the lock
+ * that serialises migrations (inside a transaction); has version v been
+ * applied (1, 0, -1)?  The others: 0 or -1.
+ */
+int	db_migrate_init(void) __attribute__((warn_unused_result));
+int	db_migrate_lock(void) __attribute__((warn_unused_result));
+int	db_migrate_applied(int v) __attribute__((warn_unused_result));
+
 #endif

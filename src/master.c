@@ -259,23 +259,8 @@ live_children(void)
 static void
 reload(void)
 {
-	struct conf	*c;
-	char		 err[512];
-
-	c = xcalloc(1, sizeof(*c));
-	if (conf_load(c, cf->path, err, sizeof(err)) == -1 ||
-	    conf_load_secrets(c, err, sizeof(err)) == -1) {
-		log_err("reload failed, keeping the old configuration: %s",
-		    err);
-		conf_free(c);
-		free(c);
+	if (conf_reload() == -1)
 		return;
-	}
-	conf_keep_fixed(c, cf);
-	conf_free(cf);
-	free(cf);
-	cf = c;
-	log_set_debug(cf->debug);
 	generation++;
 	log_info("configuration reloaded; replacing the workers");
 }

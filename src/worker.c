@@ -103,22 +103,9 @@ serve(FCGX_Request *f)
 static void
 reload_in_place(void)
 {
-	struct conf	*c;
-	char		 err[512];
-
-	c = calloc(1, sizeof(*c));
-	if (c == NULL || conf_load(c, cf->path, err, sizeof(err)) == -1 ||
-	    conf_load_secrets(c, err, sizeof(err)) == -1) {
-		log_err("reload failed, keeping the old configuration: %s",
-		    c ? err : "out of memory");
-		free(c);
+	if (conf_reload() == -1)
 		return;
-	}
-	conf_keep_fixed(c, cf);
-	conf_free(cf);
-	free(cf);
-	cf = c;
-	db_close();
+	db_close();	/* the database may have changed */
 	log_info("configuration reloaded");
 }
 
