@@ -169,6 +169,23 @@ cc_user_json(const struct cc_user *u)
 	return o;
 }
 
+/* One entry of cc.projects_members. */
+static struct json_object *
+member_json(const struct cc_member *cm)
+{
+	struct json_object	*m, *opt;
+
+	m = json_object_new_object();
+	json_object_object_add(m, "project_gid", jstr(cm->project));
+	json_object_object_add(m, "user_gid", jstr(cm->user));
+	json_object_object_add(m, "status", jstr(cm->status));
+	json_object_object_add(m, "roles", roles_json(cm->roles));
+	opt = cm->options ? json_tokener_parse(cm->options) : NULL;
+	json_object_object_add(m, "options",
+	    opt ? opt : json_object_new_object());
+	return m;
+}
+
 /* The language list shared by every response: code -> English name. */
 static struct json_object *
 languages_json(void)
@@ -194,7 +211,7 @@ reply_session(struct req *r, const struct session *s, const char *jwt,
     bool login)
 {
 	struct json_object	*res, *data, *up, *users, *projects, *members;
-	struct json_object	*m, *p, *opt;
+	struct json_object	*p;
 	size_t			 i;
 
 	up = json_object_new_object();
@@ -206,15 +223,7 @@ reply_session(struct req *r, const struct session *s, const char *jwt,
 		    strcmp(cm->status, "active") == 0)
 			json_object_object_add(up, cm->project,
 			    roles_json(cm->roles));
-		m = json_object_new_object();
-		json_object_object_add(m, "project_gid", jstr(cm->project));
-		json_object_object_add(m, "user_gid", jstr(cm->user));
-		json_object_object_add(m, "status", jstr(cm->status));
-		json_object_object_add(m, "roles", roles_json(cm->roles));
-		opt = cm->options ? json_tokener_parse(cm->options) : NULL;
-		json_object_object_add(m, "options",
-		    opt ? opt : json_object_new_object());
-		json_object_array_add(members, m);
+		json_object_array_add(members, member_json(cm));
 	}
 	users = json_object_new_object();
 	for (i = 0; i < s->nusers; i++)
@@ -370,19 +379,14 @@ reply_invitation(struct req *r, const struct invitation *inv)
 		.name = u->name, .avatar = u->avatar, .status = u->status,
 		.language = u->language, .timezone = u->timezone,
 	};
-	struct json_object	*res, *data, *users, *members, *m, *opt;
+	struct json_object	*res, *data, *users, *members;
 
 	users = json_object_new_object();
 	json_object_object_add(users, u->gid, cc_user_json(&cu));
-	m = json_object_new_object();
-	json_object_object_add(m, "project_gid", jstr(inv->project));
-	json_object_object_add(m, "user_gid", jstr(u->gid));
-	json_object_object_add(m, "status", jstr(inv->status));
-	json_object_object_add(m, "roles", roles_json(inv->roles));
-	opt = inv->options ? json_tokener_parse(inv->options) : NULL;
-	json_object_object_add(m, "options", opt ? opt : json_object_new_object());
 	members = json_object_new_array();
-	json_object_array_add(members, m);
+	json_object_array_add(members, member_json(&(struct cc_member){
+		.project = inv->project, .user = u->gid, .status = inv->status,
+		.roles = inv->roles, .options = inv->options }));
 	res = json_object_new_object();
 	json_object_object_add(res, "user", jstr(u->gid));
 	data = json_object_new_object();
