@@ -4,14 +4,17 @@
  *
  * A minimal pre-forked libfcgi responder, nothing else:
  *
- *   floor -s SOCKET -w WORKERS [-m static|select] [-d CONNINFO]
- *         [-a block|poll|epoll] [-b BACKLOG]
+ *   floor -s SOCKET -w WORKERS [-m static|select|query] [-d CONNINFO]
+ *         [-q SQLFILE -v VALUE] [-a block|poll|epoll] [-b BACKLOG]
  *
  *   -m static  (floor A) answer every request with a small JSON body
  *   -m select  (floor B) the same, after one prepared indexed
  *              SELECT name, email FROM bench_floor WHERE id = $1
  *              (a random id of 1..100000) on the worker's own libpq
  *              connection (-d CONNINFO), its row in the body
+ *   -m query   the same with the one-parameter statement in SQLFILE run
+ *              with $1 = VALUE, the row count in the body: signet's own
+ *              queries without signet's code around them
  *   -a block   workers block in accept(2) inside FCGX_Accept_r: the stock
  *              libfcgi pattern, and the floor proper
  *   -a poll    the listening socket is non-blocking and every worker polls
@@ -47,6 +50,8 @@
 enum accept_mode { ACC_BLOCK, ACC_POLL, ACC_EPOLL };
 
 static volatile sig_atomic_t	stop;
+static const char		*query_sql;	/* -m query: the statement */
+static const char		*query_value;	/* and its $1 */
 
 static void
 on_term(int sig)
@@ -58,9 +63,35 @@ on_term(int sig)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: floor -s SOCKET -w WORKERS [-m static|select] "
-	    "[-d CONNINFO] [-a block|poll|epoll] [-b BACKLOG]\n");
+	fprintf(stderr, "usage: floor -s SOCKET -w WORKERS "
+	    "[-m static|select|query] [-d CONNINFO] [-q SQLFILE -v VALUE] "
+	    "[-a block|poll|epoll] [-b BACKLOG]\n");
 	exit(2);
+}
+
+/* The whole of path, NUL-terminated, or NULL. */
+static char *
+slurp(const char *path)
+{
+	FILE	*f;
+	char	*buf;
+	long	 n;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0 || (buf = malloc((size_t)n + 1)) == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
 }
 
 /* The worker's connection and its prepared statement; exits on failure. */
@@ -75,7 +106,7 @@ db_open(const char *conninfo)
 		fprintf(stderr, "floor: %s", PQerrorMessage(c));
 		exit(1);
 	}
-	res = PQprepare(c, "row",
+	res = PQprepare(c, "row", query_sql != NULL ? query_sql :
 	    "SELECT name, email FROM bench_floor WHERE id = $1", 1, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		fprintf(stderr, "floor: prepare: %s", PQerrorMessage(c));
@@ -100,9 +131,13 @@ answer(FCGX_Request *f, PGconn *db, unsigned *seed)
 		    "\"data\":{}}");
 	else {
 		snprintf(id, sizeof(id), "%d", 1 + rand_r(seed) % ROWS);
-		params[0] = id;
+		params[0] = query_sql != NULL ? query_value : id;
 		res = PQexecPrepared(db, "row", 1, params, NULL, NULL, 0);
-		if (PQresultStatus(res) == PGRES_TUPLES_OK &&
+		if (query_sql != NULL && PQresultStatus(res) == PGRES_TUPLES_OK)
+			n = snprintf(body, sizeof(body),
+			    "{\"success\":true,\"result\":{\"rows\":%d},"
+			    "\"data\":{}}", PQntuples(res));
+		else if (PQresultStatus(res) == PGRES_TUPLES_OK &&
 		    PQntuples(res) == 1)
 			n = snprintf(body, sizeof(body),
 			    "{\"success\":true,\"result\":{\"id\":%s,"
@@ -191,7 +226,7 @@ main(int argc, char *argv[])
 	int			 c, fd, i, nworkers = 0, backlog = 128;
 	int			 select_mode = 0;
 
-	while ((c = getopt(argc, argv, "a:b:d:m:s:w:")) != -1) {
+	while ((c = getopt(argc, argv, "a:b:d:m:q:s:v:w:")) != -1) {
 		switch (c) {
 		case 'a':
 			if (strcmp(optarg, "block") == 0)
@@ -214,11 +249,22 @@ main(int argc, char *argv[])
 				select_mode = 0;
 			else if (strcmp(optarg, "select") == 0)
 				select_mode = 1;
+			else if (strcmp(optarg, "query") == 0)
+				select_mode = 2;
 			else
 				usage();
 			break;
+		case 'q':
+			if ((query_sql = slurp(optarg)) == NULL) {
+				perror(optarg);
+				return 1;
+			}
+			break;
 		case 's':
 			sock = optarg;
+			break;
+		case 'v':
+			query_value = optarg;
 			break;
 		case 'w':
 			nworkers = atoi(optarg);
@@ -228,7 +274,8 @@ main(int argc, char *argv[])
 		}
 	}
 	if (sock == NULL || nworkers < 1 || nworkers > 256 || backlog < 1 ||
-	    (select_mode && conninfo == NULL))
+	    (select_mode && conninfo == NULL) ||
+	    ((select_mode == 2) != (query_sql != NULL && query_value != NULL)))
 		usage();
 	if (!select_mode)
 		conninfo = NULL;

@@ -160,14 +160,12 @@ db_exec(struct stmt *st, const char *const *params)
 	return 0;
 }
 
-int
-db_simple(const char *sql)
+static int
+simple(const char *sql)
 {
 	PGresult	*res;
 	int		 rc = -1;
 
-	if (!db_ready())
-		return -1;
 	res = PQexec(conn, sql);
 	if (PQresultStatus(res) == PGRES_COMMAND_OK ||
 	    PQresultStatus(res) == PGRES_TUPLES_OK)
@@ -176,6 +174,20 @@ db_simple(const char *sql)
 		failed(res, "simple query");
 	PQclear(res);
 	return rc;
+}
+
+int
+db_simple(const char *sql)
+{
+	last_state[0] = '\0';
+	if (!db_ready())
+		return -1;
+	if (simple(sql) == 0)
+		return 0;
+	/* As db_query(): a link lost between requests gets one more try. */
+	if (last_down && !in_tx && db_ready())
+		return simple(sql);
+	return -1;
 }
 
 int
