@@ -392,6 +392,9 @@ class Stack:
             f.write(sql)
         gid = self.pg.sql_value("SELECT gid FROM users WHERE username = 'b17u0'")
         self.start_floor("floorB_session", "query", extra=["-q", path, "-v", gid])
+        if self.a.alt_sql:
+            self.start_floor("floorB_alt", "query", extra=["-q", os.path.abspath(self.a.alt_sql),
+                                                         "-v", gid])
 
     def socket_of(self, name):
         if name in self.signets:
@@ -611,6 +614,9 @@ class Bench:
     def c_floorB_session(self):
         return self.wrk_cell("floorB_session", "/floor", self.a.conns)
 
+    def c_floorB_alt(self):
+        return self.wrk_cell("floorB_alt", "/floor", self.a.conns)
+
     def c_init(self):
         return self.wrk_cell("signet14", "/api/init", self.a.conns,
                              headers=["Authorization: Bearer " + self.jwt])
@@ -706,7 +712,7 @@ class Bench:
     PAIRS = [("floorA", "bad400"), ("floorB", "floorB_session", "init"), ("ceil14", "login14"),
              ("ceil17", "login17"), ("init_alone", "init_under_login"),
              ("signup_prompt", "signup_slow")]
-    EXTRA_PAIRS = [("floorA_poll", "floorA_epoll"),
+    EXTRA_PAIRS = [("floorA_poll", "floorA_epoll"), ("floorB_alt",),
                    ("init_under_ceiling", "init_under_ceiling_nice")]
 
     def cells_enabled(self):
@@ -1032,7 +1038,7 @@ def report(b, a):
 def cpu_report(b):
     """CPU microseconds per request, by process group, medians over the rounds."""
     cells = ["floorA", "floorA_poll", "floorA_epoll", "bad400", "floorB", "floorB_session",
-             "init", "login14", "login17"]
+             "floorB_alt", "init", "login14", "login17"]
     groups = ["wrk+ceiling", "nginx", "signet14", "signet17", "floorA", "floorB", "floorS",
               "floorX", "postgres", "_other"]
     lines = ["| cell | " + " | ".join(g.strip("_") for g in groups) +
@@ -1054,7 +1060,7 @@ def cpu_report(b):
 
 def latency_report(b):
     cells = ["floorA", "floorA_poll", "floorA_epoll", "bad400", "floorB", "floorB_session",
-             "init", "login14", "login17", "init_alone", "init_under_ceiling",
+             "floorB_alt", "init", "login14", "login17", "init_alone", "init_under_ceiling",
              "init_under_ceiling_nice",
              "init_under_login", "signup_prompt", "signup_slow"]
     lines = ["| cell | req/s | p50 ms | p90 ms | p99 ms | max ms | errors (socket/status) |",
@@ -1154,6 +1160,9 @@ def main():
     ap.add_argument("--extra-floor", action="append", default=[],
                     help="NAME:ACCEPT, another static floor (accept: block|poll|epoll)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--alt-sql", metavar="FILE",
+                    help="a one-parameter statement ($1 = the user's gid) for the extra "
+                         "cell floorB_alt: try a rewrite of the session query")
     ap.add_argument("--hold", type=int, metavar="SECONDS",
                     help="start the stack, print where it is, keep it up SECONDS (or until "
                          "SIGINT/SIGTERM), then stop it: for profiling by hand")

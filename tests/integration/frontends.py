@@ -554,9 +554,32 @@ def start_spawn_fcgi(pg, smtp, keys, tmp):
                     liveness=[("signet", s.running), ("nginx", n.running)])
 
 
+class OtherDatabase:
+    """The session's cluster under another database: the front ends started here keep
+    their accounts and mail outbox apart from the shared one, so that their mailers
+    never claim (and retry under their own settings) mail that other tests queue."""
+
+    def __init__(self, pg, dbname):
+        self._pg = pg
+        self.dbname = dbname
+        if pg.sql_value("SELECT 1 FROM pg_database WHERE datname = $1", dbname) is None:
+            pg.sql("CREATE DATABASE %s OWNER %s" % (dbname, pg.user), db="postgres")
+
+    def __getattr__(self, name):
+        return getattr(self._pg, name)
+
+    @property
+    def dsn(self):
+        pg = self._pg
+        return "host=%s port=%d dbname=%s user=%s" % (pg.host, pg.port, self.dbname, pg.user)
+
+
 def start_frontend(name, request, pg, smtp, keys, tmp_path_factory):
     def tmp(base):
         return tmp_path_factory.mktemp(base)
+
+    if name != "nginx":
+        pg = OtherDatabase(pg, "signet_frontends")
 
     if name == "nginx":
         # conftest's shared stack: its own guard watches it between tests.
