@@ -160,6 +160,16 @@ db_exec(struct stmt *st, const char *const *params)
 	return 0;
 }
 
+int
+db_exec_id(struct stmt *st, long long id)
+{
+	char		 ids[24];
+	const char	*params[] = { ids };
+
+	snprintf(ids, sizeof(ids), "%lld", id);
+	return db_exec(st, params);
+}
+
 static int
 simple(const char *sql)
 {

@@ -47,6 +47,10 @@ PGresult	*db_query(struct stmt *, const char *const *params)
 int		 db_exec(struct stmt *, const char *const *params)
 		    __attribute__((warn_unused_result));
 
+/* db_exec() of a statement whose one parameter is a row id. */
+int		 db_exec_id(struct stmt *, long long id)
+		    __attribute__((warn_unused_result));
+
 /* Transactions: 0 or -1.  db_rollback() is safe to call at any time. */
 int		 db_begin(void) __attribute__((warn_unused_result));
 int		 db_commit(void) __attribute__((warn_unused_result));

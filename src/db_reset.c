@@ -116,11 +116,8 @@ db_reset_attempt(long long id)
 {
 	static struct stmt st = STMT("reset_attempt",
 	    "UPDATE confirmations SET attempts = attempts + 1 WHERE id = $1", 1);
-	char		 ids[24];
-	const char	*params[] = { ids };
 
-	snprintf(ids, sizeof(ids), "%lld", id);
-	return db_exec(&st, params);
+	return db_exec_id(&st, id);
 }
 
 /* /api/reset_password: exactly one request uses a code */

@@ -79,11 +79,8 @@ db_pending_attempt(long long id)
 	static struct stmt st = STMT("pending_attempt",
 	    "UPDATE pending_signups SET attempts = attempts + 1 WHERE id = $1",
 	    1);
-	char		 ids[24];
-	const char	*params[] = { ids };
 
-	snprintf(ids, sizeof(ids), "%lld", id);
-	return db_exec(&st, params);
+	return db_exec_id(&st, id);
 }
 
 /* /api/signup: exactly one request consumes a pending signup */

@@ -166,11 +166,8 @@ db_user_login_failed(long long id)
 	static struct stmt st = STMT("user_login_failed",
 	    "UPDATE users SET last_login_err = now(), "
 	    " num_login_err = num_login_err + 1 WHERE id = $1", 1);
-	char		 ids[24];
-	const char	*params[] = { ids };
 
-	snprintf(ids, sizeof(ids), "%lld", id);
-	return db_exec(&st, params);
+	return db_exec_id(&st, id);
 }
 
 /* /api/logout, password reset, signet-admin user disable */
@@ -179,11 +176,8 @@ db_user_bump_epoch(long long id)
 {
 	static struct stmt st = STMT("user_bump_epoch",
 	    "UPDATE users SET token_epoch = token_epoch + 1 WHERE id = $1", 1);
-	char		 ids[24];
-	const char	*params[] = { ids };
 
-	snprintf(ids, sizeof(ids), "%lld", id);
-	return db_exec(&st, params);
+	return db_exec_id(&st, id);
 }
 
 /* Every route that needs a JWT (R_AUTH) */
