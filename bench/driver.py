@@ -723,6 +723,8 @@ class Bench:
 
     def cells_enabled(self):
         want = self.a.cells
+        if self.a.diag and not want:
+            return self.PAIRS + [g for g in self.EXTRA_PAIRS if g != ("floorB_alt",)]
         return [g for g in self.PAIRS + (self.EXTRA_PAIRS if want else [])
                 if not want or any(c in want for c in g)]
 
@@ -823,7 +825,7 @@ class Bench:
         # (only the cheap cells: the hashing ones are warm after one hash)
         for group in pairs:
             for c in group:
-                if (not a.cells or c in a.cells) and not c.startswith(("ceil", "login", "signup")):
+                if (not a.cells or c in a.cells) and not c.startswith(("ceil", "login", "signup", "init_under")):
                     getattr(self, "c_" + c)()
         a.duration, a.duration17 = saved
         self.peaks17 = []
@@ -969,6 +971,13 @@ def report(b, a):
             a.conns, fmt_range(col("bad400", "rate")), fmt_range(col("floorA", "rate")),
             fmt_range(rr, "%.3f"), fmt_range(cpu_ratio("bad400", "floorA"), "%.2f"),
             verdict(med(rr)[0], lambda v: v >= 0.8)))
+    for cell, what in (("floorA_poll", "signet's accept loop (poll on a non-blocking socket)"),
+                       ("floorA_epoll", "epoll + EPOLLEXCLUSIVE")):
+        if col(cell, "rate"):
+            rr = ratio(cell, "floorA")
+            w("| 2 | (why) floor A with %s, req/s | %s | floor A: %s | %s; by CPU cost %s | | |" % (
+                what, fmt_range(col(cell, "rate")), fmt_range(col("floorA", "rate")),
+                fmt_range(rr, "%.3f"), fmt_range(cpu_ratio(cell, "floorA"), "%.2f")))
     if col("init", "rate"):
         rr = ratio("init", "floorB")
         w("| 2 | GET /api/init (JWT), req/s, %d conns | %s | floor B: %s | %s; by CPU cost %s | >= 0.80 | %s |" % (
@@ -993,6 +1002,12 @@ def report(b, a):
             a.paced_conns, a.paced_ms, fmt_range(p99, "%.1f", 1e-3),
             fmt_range(col("init_alone", "p99"), "%.1f", 1e-3), fmt_range(lr, "%.2f"),
             verdict(med(p99)[0], lambda v: v <= 5000)))
+    for cell, what in (("init_under_ceiling", "scrypt_ceiling x%d at nice 0" % a.hash_concurrency),
+                       ("init_under_ceiling_nice", "scrypt_ceiling x%d at nice 19" % a.hash_concurrency)):
+        if col(cell, "p99"):
+            w("| 3 | (why) /api/init p99 (ms), same paced load, while %s burn the cores | %s | alone: %s | | | |" % (
+                what, fmt_range(col(cell, "p99"), "%.1f", 1e-3),
+                fmt_range(col("init_alone", "p99"), "%.1f", 1e-3)))
     if col("signup_slow", "p99"):
         d = [r["signup_slow"]["p99"] - r["signup_prompt"]["p99"] for r in R
              if "signup_slow" in r and "signup_prompt" in r]
@@ -1169,6 +1184,9 @@ def main():
     ap.add_argument("--extra-floor", action="append", default=[],
                     help="NAME:ACCEPT, another static floor (accept: block|poll|epoll)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--diag", action="store_true",
+                    help="add the diagnostic cells (floorA_poll, floorA_epoll, login14_c2, "
+                         "init_under_ceiling, init_under_ceiling_nice) to the full plan")
     ap.add_argument("--alt-sql", metavar="FILE",
                     help="a one-parameter statement ($1 = the user's gid) for the extra "
                          "cell floorB_alt: try a rewrite of the session query")
@@ -1192,7 +1210,7 @@ def main():
     a.signup_conns = a.signup_conns or a.hash_concurrency
     a.cells = [c for c in a.cells.split(",") if c]
     a.extra_floors = [tuple(x.split(":", 1)) for x in a.extra_floor]
-    for c in a.cells:
+    for c in a.cells + (["floorA_poll", "floorA_epoll"] if a.diag and not a.cells else []):
         if c.startswith("floorA_"):
             a.extra_floors.append((c, c.split("_", 1)[1]))
     os.makedirs(a.out, exist_ok=True)

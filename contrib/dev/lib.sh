@@ -24,7 +24,7 @@ SIGNET_BUILD_PKGS="build-essential autoconf automake libtool pkg-config autoconf
 	libsubunit-dev libzxcvbn-dev libssl-dev"
 SIGNET_TEST_PKGS="postgresql nginx-light python3 python3-pytest python3-pytest-timeout
 	python3-aiosmtpd python3-requests curl lighttpd apache2 libapache2-mod-fcgid
-	spawn-fcgi systemd wrk"
+	spawn-fcgi systemd wrk clang libclang-rt-14-dev"
 
 say() { printf '==> %s\n' "$*" >&2; }
 warn() { printf 'warning: %s\n' "$*" >&2; }
