@@ -9,7 +9,12 @@
  * after another, until SECONDS have passed or MAX hashes are done, then
  * prints one line:
  *
- *   hashes=H seconds=S rate=H/S ms_per_hash=...
+ *   hashes=H seconds=S rate=H/S ms_per_hash=S/H window=W rate_window=W/SECONDS
+ *
+ * W counts the hashes finished within the first SECONDS: a load generator
+ * that stops at SECONDS (wrk -d) loses the hashes in flight at that moment,
+ * and rate_window loses them the same way, so the two compare like with like
+ * (rate, over the whole last hash, is the unbiased steady rate).
  *
  * Each hash allocates and frees its own 128 * r * N bytes inside libscrypt,
  * as signet's hashes do.  bench/driver.py runs as many of these at once as
@@ -49,7 +54,7 @@ main(int argc, char *argv[])
 	uint8_t			 out[64];
 	unsigned long long	 n = 0;
 	unsigned long		 r = 0, p = 0;
-	long			 max = 0, done = 0;
+	long			 max = 0, done = 0, window = 0;
 	double			 secs = 0, t0, t;
 	int			 c;
 
@@ -86,8 +91,11 @@ main(int argc, char *argv[])
 		}
 		done++;
 		t = now() - t0;
+		if (t <= secs)
+			window = done;
 	} while (t < secs && (max == 0 || done < max));
-	printf("hashes=%ld seconds=%.4f rate=%.4f ms_per_hash=%.3f\n", done, t,
-	    (double)done / t, t * 1e3 / (double)done);
+	printf("hashes=%ld seconds=%.4f rate=%.4f ms_per_hash=%.3f window=%ld "
+	    "rate_window=%.4f\n", done, t, (double)done / t,
+	    t * 1e3 / (double)done, window, (double)window / secs);
 	return 0;
 }

@@ -126,7 +126,7 @@ out:
 	db_rollback();
 	explicit_bzero(digits, sizeof(digits));
 	explicit_bzero(mcf, sizeof(mcf));
-	free(token);
+	xfreezero(token, token != NULL ? strlen(token) : 0);
 	return rc;
 }
 
@@ -138,7 +138,7 @@ account_signup(const char *username, const char *password, const char *email,
 	struct pending	 pend;
 	struct user	 u;
 	char		 vmac[67], cmac[67];
-	int		 found, rc = -1, took;
+	int		 found, rc = -1, took, tried;
 
 	*gid = NULL;
 	memset(&u, 0, sizeof(u));
@@ -157,7 +157,16 @@ account_signup(const char *username, const char *password, const char *email,
 		problem_field(p, "email", "differs from the signup request");
 	if (p->nverrs > 0)
 		goto out;
-	if (pend.attempts >= cf->code_max_attempts) {
+	/*
+	 * The try is counted before the code is compared, so that requests
+	 * racing on one code cannot each compare within the limit.  A wrong
+	 * password uses a try too.
+	 */
+	if ((tried = db_pending_try(pend.id, cf->code_max_attempts)) == -1) {
+		problem_db(p);
+		goto out;
+	}
+	if (!tried) {
 		problem_field(p, "verification_code",
 		    "has had too many wrong tries; request a new one");
 		goto out;
@@ -165,18 +174,10 @@ account_signup(const char *username, const char *password, const char *email,
 	code_mac_hex(code, cmac);
 	if (strlen(pend.code_mac) != strlen(cmac) ||
 	    !code_equal(pend.code_mac, cmac, strlen(cmac))) {
-		if (db_pending_attempt(pend.id) == -1) {
-			problem_db(p);
-			goto out;
-		}
 		problem_field(p, "verification_code", "is not the code we sent");
 		goto out;
 	}
 	if (!password_verify(password, pend.password)) {
-		if (db_pending_attempt(pend.id) == -1) {
-			problem_db(p);
-			goto out;
-		}
 		problem_field(p, "password", "differs from the signup request");
 		goto out;
 	}

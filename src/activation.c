@@ -350,7 +350,7 @@ activation_bedita_signup(const char *username, const char *password,
 out:
 	explicit_bzero(mcf, sizeof(mcf));
 	explicit_bzero(uuid, sizeof(uuid));
-	free(link);
+	xfreezero(link, link != NULL ? strlen(link) : 0);	/* holds uuid */
 	free(gid);
 	return rc;
 }
@@ -389,9 +389,8 @@ activation_freesewing_signup(const char *email, const char *language,
 	}
 	rc = 0;
 out:
-	explicit_bzero(id, strlen(id));
-	free(id);
-	free(link);
+	xfreezero(id, strlen(id));
+	xfreezero(link, strlen(link));	/* holds id */
 	free(gid);
 	return rc;
 }

@@ -314,7 +314,7 @@ out:
 
 /*
  * Read a whole secret file into a new buffer (*out, *outlen), dropping one
- * trailing newline.  Refuses files others can read.  0 or -1 with err.
+ * trailing newline; warns when others may read it.  0 or -1 with err.
  */
 static int
 read_secret(const char *key, const char *path, unsigned char **out,
@@ -383,15 +383,6 @@ conf_load_secrets(struct conf *c, char *err, size_t errsz)
 	return 0;
 }
 
-static void
-wipe_free(void *p, size_t len)
-{
-	if (p != NULL) {
-		explicit_bzero(p, len);
-		free(p);
-	}
-}
-
 void
 conf_free(struct conf *c)
 {
@@ -403,10 +394,10 @@ conf_free(struct conf *c)
 	free(c->path);
 	cidrs_free(&c->proxies);
 	cidrs_free(&c->exempt);
-	wipe_free(c->jwt_key, c->jwt_keylen);
-	wipe_free(c->hmac_key, c->hmac_keylen);
+	xfreezero(c->jwt_key, c->jwt_keylen);
+	xfreezero(c->hmac_key, c->hmac_keylen);
 	if (c->smtp_password != NULL)
-		wipe_free(c->smtp_password, strlen(c->smtp_password));
+		xfreezero(c->smtp_password, strlen(c->smtp_password));
 	memset(c, 0, sizeof(*c));
 }
 

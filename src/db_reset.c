@@ -110,12 +110,34 @@ db_reset_get(long long user_id, const char *token_mac, struct reset_code *c)
 	return found;
 }
 
-/* /api/reset_password: a wrong code */
+/* /api/reset_password: every try of the code, counted before it is compared */
 int
-db_reset_attempt(long long id)
+db_reset_try(long long id, long max)
 {
-	static struct stmt st = STMT("reset_attempt",
-	    "UPDATE confirmations SET attempts = attempts + 1 WHERE id = $1", 1);
+	static struct stmt st = STMT("reset_try",
+	    "UPDATE confirmations SET attempts = attempts + 1 "
+	    "WHERE id = $1 AND attempts < $2", 2);
+	char		 ids[24], m[24];
+	const char	*params[] = { ids, m };
+	PGresult	*res;
+	int		 n;
+
+	snprintf(ids, sizeof(ids), "%lld", id);
+	snprintf(m, sizeof(m), "%ld", max);
+	if ((res = db_query(&st, params)) == NULL)
+		return -1;
+	n = atoi(PQcmdTuples(res));
+	PQclear(res);
+	return n > 0;
+}
+
+/* /api/reset_password: the right code with a weak password */
+int
+db_reset_untry(long long id)
+{
+	static struct stmt st = STMT("reset_untry",
+	    "UPDATE confirmations SET attempts = attempts - 1 "
+	    "WHERE id = $1 AND attempts > 0", 1);
 
 	return db_exec_id(&st, id);
 }

@@ -49,8 +49,15 @@ void	reset_code_free(struct reset_code *);
 int	db_reset_get(long long user_id, const char *token_mac,
 	    struct reset_code *c) __attribute__((warn_unused_result));
 
-/* Count a wrong try.  0 or -1. */
-int	db_reset_attempt(long long id) __attribute__((warn_unused_result));
+/*
+ * Use up one try of the code, before comparing it: 1 when one was left
+ * (attempts < max, now counted), 0 when none is, -1 failed.  Counting
+ * first keeps the limit when requests race on one code.
+ */
+int	db_reset_try(long long id, long max) __attribute__((warn_unused_result));
+
+/* Give a try back (the code was right, the new password weak).  0 or -1. */
+int	db_reset_untry(long long id) __attribute__((warn_unused_result));
 
 /*
  * Use the code up (inside the caller's transaction): 1 when this call

@@ -72,15 +72,25 @@ db_pending_get(const char *vmac, struct pending *p)
 	return found;
 }
 
-/* /api/signup: a wrong code or password */
+/* /api/signup: every try of the code, counted before it is compared */
 int
-db_pending_attempt(long long id)
+db_pending_try(long long id, long max)
 {
-	static struct stmt st = STMT("pending_attempt",
-	    "UPDATE pending_signups SET attempts = attempts + 1 WHERE id = $1",
-	    1);
+	static struct stmt st = STMT("pending_try",
+	    "UPDATE pending_signups SET attempts = attempts + 1 "
+	    "WHERE id = $1 AND attempts < $2", 2);
+	char		 ids[24], m[24];
+	const char	*params[] = { ids, m };
+	PGresult	*res;
+	int		 n;
 
-	return db_exec_id(&st, id);
+	snprintf(ids, sizeof(ids), "%lld", id);
+	snprintf(m, sizeof(m), "%ld", max);
+	if ((res = db_query(&st, params)) == NULL)
+		return -1;
+	n = atoi(PQcmdTuples(res));
+	PQclear(res);
+	return n > 0;
 }
 
 /* /api/signup: exactly one request consumes a pending signup */

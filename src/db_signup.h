@@ -28,8 +28,13 @@ int	db_pending_put(const char *vmac, const char *cmac, const char *username,
 int	db_pending_get(const char *vmac, struct pending *p)
 	    __attribute__((warn_unused_result));
 
-/* Count a wrong try.  0 or -1. */
-int	db_pending_attempt(long long id) __attribute__((warn_unused_result));
+/*
+ * Use up one try of the code, before comparing it: 1 when one was left
+ * (attempts < max, now counted), 0 when none is, -1 failed.  Counting
+ * first keeps the limit when requests race on one code.
+ */
+int	db_pending_try(long long id, long max)
+	    __attribute__((warn_unused_result));
 
 /*
  * Consume it (inside the caller's transaction): 1 when this call took it,

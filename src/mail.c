@@ -889,6 +889,6 @@ mail_queue_template(const char *to, const char *name, const char *lang,
 		return -1;
 	rc = mail_queue(to, subject, body);
 	free(subject);
-	free(body);
+	xfreezero(body, strlen(body));	/* it shows a code or a link */
 	return rc;
 }

@@ -121,7 +121,10 @@ has_nul(struct json_object *o)
 /*
  * json-c's strict mode still takes a few things RFC 8259 refuses: single
  * quotes, NaN and Infinity, "1.", raw control characters in strings.  A
- * lexical pass catches those before the parser sees the body.
+ * lexical pass catches those before the parser sees the body.  It also
+ * refuses the escape \u0000 anywhere: has_nul() sees it in values, but
+ * json-c cuts an object key at it, so {"password\u0000x": ...} would
+ * otherwise be read as "password".
  */
 static bool
 json_lexically_strict(const char *s, size_t len)
@@ -134,6 +137,9 @@ json_lexically_strict(const char *s, size_t len)
 		if (c == '"') {
 			for (i++; i < len && s[i] != '"'; i++) {
 				if ((unsigned char)s[i] < 0x20)
+					return false;
+				if (s[i] == '\\' && len - i >= 6 &&
+				    memcmp(s + i + 1, "u0000", 5) == 0)
 					return false;
 				if (s[i] == '\\')
 					i++;
@@ -206,7 +212,7 @@ req_parse(struct req *r, FCGX_Request *f, struct problem *p)
 	const char	*cl;
 	char		*end;
 	long long	 want;
-	size_t		 cap, got = 0;
+	size_t		 cap, limit, got = 0;
 	int		 n;
 
 	memset(r, 0, sizeof(*r));
@@ -227,18 +233,32 @@ req_parse(struct req *r, FCGX_Request *f, struct problem *p)
 	r->remote = client_addr(r);
 	r->status = 200;
 
-	/* Read at most max_body + 1 bytes whatever CONTENT_LENGTH says. */
+	/*
+	 * Read at most max_body + 1 bytes whatever CONTENT_LENGTH says.  The
+	 * buffer starts at what CONTENT_LENGTH announces (most requests have
+	 * no body) and grows only if more arrives, not at max_body each time.
+	 */
 	cl = req_param(r, "CONTENT_LENGTH");
 	want = cl && *cl ? strtoll(cl, &end, 10) : 0;
 	if (want > cf->max_body) {
 		p->kind = PROB_TOO_LARGE;
 		return -1;
 	}
-	cap = (size_t)cf->max_body + 1;
+	limit = (size_t)cf->max_body + 1;
+	cap = (want > 0 ? (size_t)want : 0) + 1;
 	r->body = xmalloc(cap + 1);
-	while (got < cap &&
-	    (n = FCGX_GetStr(r->body + got, (int)(cap - got), f->in)) > 0)
+	for (;;) {
+		if (got == cap) {
+			if (cap == limit)
+				break;
+			cap = cap > limit / 2 ? limit : cap * 2;
+			r->body = xrealloc(r->body, cap + 1);
+		}
+		if ((n = FCGX_GetStr(r->body + got, (int)(cap - got),
+		    f->in)) <= 0)
+			break;
 		got += (size_t)n;
+	}
 	r->body[got] = '\0';
 	r->bodylen = got;
 	if (got > (size_t)cf->max_body) {
@@ -391,7 +411,7 @@ req_free(struct req *r)
 	size_t	i;
 
 	free(r->path);
-	free(r->body);
+	xfreezero(r->body, r->bodylen);	/* passwords, codes in plain text */
 	json_object_put(r->json);
 	json_object_put(r->out);
 	for (i = 0; i < REQ_MAX_PARAMS; i++)

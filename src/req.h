@@ -43,7 +43,8 @@ struct req {
 	size_t			 bodylen;
 	struct json_object	*json;		/* the body object; NULL if empty */
 
-	const struct route	*route;
+	const struct route	*route;		/* matched (even by path only,
+						   a 405), or NULL */
 	enum persona		 persona;
 	char			*params[REQ_MAX_PARAMS]; /* '*' segments */
 

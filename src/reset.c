@@ -141,7 +141,7 @@ out:
 	db_rollback();
 	explicit_bzero(digits, sizeof(digits));
 	reset_accounts_free(acc, n);
-	free(token);
+	xfreezero(token, token != NULL ? strlen(token) : 0);
 	if (rc == 0)
 		pad_to_floor(&t0);
 	return rc;
@@ -174,7 +174,13 @@ reset_confirm(const char *username, const char *new_password,
 		problem_field(p, "validation_code", "is invalid or expired");
 		goto out;
 	}
-	if (c.attempts >= cf->code_max_attempts) {
+	/*
+	 * The try is counted before the code is compared, so that requests
+	 * racing on one code cannot each compare within the limit.
+	 */
+	if ((found = db_reset_try(c.id, cf->code_max_attempts)) == -1)
+		goto dberr;
+	if (!found) {
 		problem_field(p, "verification_code",
 		    "has had too many wrong tries; request a new one");
 		goto out;
@@ -182,14 +188,14 @@ reset_confirm(const char *username, const char *new_password,
 	code_mac_hex(code, cmac);
 	if (strlen(c.code_mac) != strlen(cmac) ||
 	    !code_equal(c.code_mac, cmac, strlen(cmac))) {
-		if (db_reset_attempt(c.id) == -1)
-			goto dberr;
 		problem_field(p, "verification_code", "is not the code we sent");
 		goto out;
 	}
-	/* A weak password does not use the code up: choose another. */
+	/* A weak password neither uses the code up nor costs a try. */
 	if (!validate_password(new_password, u.username, u.email,
 	    cf->password_min_score, &why)) {
+		if (db_reset_untry(c.id) == -1)
+			goto dberr;
 		problem_field(p, "new_password", why);
 		goto out;
 	}

@@ -238,6 +238,7 @@ route_dispatch(struct req *r, const struct problem *perr)
 			rt = &routes[i];
 		else {
 			allow |= routes[i].methods;
+			r->route = &routes[i];	/* for the log: not the path */
 			params_free(r);
 		}
 	}

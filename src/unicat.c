@@ -19,6 +19,7 @@
 #include "reset.h"
 #include "token.h"
 #include "unicat.h"
+#include "xmalloc.h"
 
 static const struct {
 	int		 http;
@@ -298,7 +299,7 @@ unicat_signup_request(struct req *r)
 		return;
 	res = json_object_new_object();
 	json_object_object_add(res, "validation_code", jstr(vcode));
-	free(vcode);
+	xfreezero(vcode, strlen(vcode));
 	unicat_ok(r, res, NULL);
 }
 
@@ -493,7 +494,7 @@ unicat_reset_password_request(struct req *r)
 		return;
 	res = json_object_new_object();
 	json_object_object_add(res, "validation_code", jstr(vcode));
-	free(vcode);
+	xfreezero(vcode, strlen(vcode));
 	unicat_ok(r, res, NULL);
 }
 

@@ -78,7 +78,12 @@ hash_leave(void)
 	sem_post(&shared->hash_sem);
 }
 
-/* Answer one accepted request and log it. */
+/*
+ * Answer one accepted request and log it.  A matched request is logged by
+ * its route's pattern, not its path: a path segment can be a secret (the
+ * FreeSewing confirmation id of /confirm/signup/<id>), and secrets never
+ * reach a log line.
+ */
 static void
 serve(FCGX_Request *f)
 {
@@ -92,9 +97,9 @@ serve(FCGX_Request *f)
 	route_dispatch(&r, rc == 0 ? NULL : &p);
 	db_rollback();	/* a handler that failed midway leaves no transaction */
 	req_send(&r);
-	log_info("%s %s %s %d %.1fms", r.id, r.method,
-	    log_escape(path, sizeof(path), r.path, strlen(r.path)),
-	    r.status, req_elapsed_ms(&r));
+	log_info("%s %s %s %d %.1fms", r.id, r.method, r.route != NULL ?
+	    r.route->pattern : log_escape(path, sizeof(path), r.path,
+	    strlen(r.path)), r.status, req_elapsed_ms(&r));
 	req_free(&r);
 	worker_busy(NULL);
 }

@@ -63,6 +63,15 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+void
+xfreezero(void *p, size_t len)
+{
+	if (p != NULL) {
+		explicit_bzero(p, len);
+		free(p);
+	}
+}
+
 char *
 xasprintf(const char *fmt, ...)
 {

@@ -16,4 +16,10 @@ char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Overwrite the len bytes at p, then free(3) it: for what held a password,
+ * a code, a link's secret or a token.  NULL is fine.
+ */
+void	 xfreezero(void *p, size_t len);
+
 #endif

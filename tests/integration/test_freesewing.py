@@ -245,6 +245,18 @@ def test_stale_signup_taken_over(make_signet, smtp, unique, pg):
     assert r.status_code == 200 and r.json()["account"]["language"] == "nl", r.text
 
 
+def test_confirmation_id_never_logged(api, smtp, unique, signet):
+    # The id in the path is the link's secret: the request log names the route instead.
+    acct = freesewing_signup_mail(api, smtp, unique)
+    freesewing_error(api.get("/confirm/signup/%s" % acct["cid"]), 405, "methodNotAllowed")
+    freesewing_error(freesewing_confirm(api, acct["cid"] + "x"), 404,
+                     "failedToFindConfirmationId")
+    assert freesewing_confirm(api, acct["cid"]).status_code == 200
+    log = signet.log_text()
+    assert "/confirm/signup/* 200" in log
+    assert acct["cid"] not in log
+
+
 def test_wrong_method_405(api):
     for path in ("/login", "/confirm/signup/abc", "/signup"):
         r = api.get(path)

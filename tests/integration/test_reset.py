@@ -3,6 +3,7 @@ with real mail: no account enumeration, codes (6 digits, TTL, 5 tries, single us
 HMAC-stored), throttles, token revocation and the password-changed notice."""
 
 import base64
+import concurrent.futures
 import os
 import re
 import statistics
@@ -157,11 +158,30 @@ def test_code_expires(make_signet, smtp, unique):
 
 def test_weak_password_keeps_the_code(api, smtp, user):
     vcode, code, _ = unicat_reset(api, smtp, user)
-    for weak in ("short", "password1", user["username"] + "-tundra-97"):
+    # More weak tries than code_max_attempts: with the right code, none costs a try.
+    for weak in ("short", "password1", user["username"] + "-tundra-97") * 2:
         body = unicat_error(reset(api, user, vcode, code, password=weak),
                             422, 1001, "Validation error")
         assert list(body["result"]["info"]) == ["new_password"]
     assert reset(api, user, vcode, code).status_code == 200
+
+
+def test_parallel_guesses_get_no_extra_tries(make_signet, smtp, pg, unique):
+    # A try is counted before the code is compared: guesses sent all at once get
+    # code_max_attempts comparisons in all, not one each.
+    stack = make_signet(workers=8)
+    for _ in range(3):
+        u = unicat_signup(stack.api, smtp, unique, prefix="par")
+        vcode, code, _ = unicat_reset(stack.api, smtp, u)
+        guesses = ["%06d" % ((int(code) + k) % 1000000) for k in range(1, 41)]
+        with concurrent.futures.ThreadPoolExecutor(len(guesses)) as ex:
+            answers = list(ex.map(lambda g: reset(stack.api, u, vcode, g), guesses))
+        compared = [r for r in answers if r.status_code == 422 and
+                    r.json()["result"]["info"].get("verification_code") ==
+                    "is not the code we sent"]
+        assert len(compared) <= 5, len(compared)
+        body = unicat_error(reset(stack.api, u, vcode, code), 422, 1001, "Validation error")
+        assert "too many" in body["result"]["info"]["verification_code"]
 
 
 def test_newer_request_replaces_older_code(api, smtp, pg, user):

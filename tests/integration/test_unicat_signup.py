@@ -186,6 +186,28 @@ def test_code_dies_after_five_wrong_tries(api, smtp, unique):
     assert "verification_code" in body["result"]["info"]
 
 
+def test_parallel_guesses_get_no_extra_tries(make_signet, smtp, unique, pg):
+    # A try is counted before the code is compared, so guesses sent all at once get
+    # code_max_attempts comparisons in all, not one each.
+    stack = make_signet(workers=8)
+    for _ in range(3):
+        ident = new_identity(unique)
+        vcode, code = request_code(stack.api, smtp, ident)
+        guesses = ["%06d" % ((int(code) + k) % 1000000) for k in range(1, 41)]
+        with concurrent.futures.ThreadPoolExecutor(len(guesses)) as ex:
+            answers = list(ex.map(lambda g: step2(stack.api, ident, vcode, code,
+                                                  verification_code=g), guesses))
+        compared = [r for r in answers if r.status_code == 422 and
+                    r.json()["result"]["info"].get("verification_code") ==
+                    "is not the code we sent"]
+        assert len(compared) <= 5, len(compared)
+        assert int(pg.sql_value("SELECT attempts FROM pending_signups WHERE lower(email) = "
+                                "lower($1)", ident["email"])) == 5
+        body = unicat_error(step2(stack.api, ident, vcode, code), 422, 1001,
+                            "Validation error")
+        assert "too many" in body["result"]["info"]["verification_code"]
+
+
 def test_code_expires(make_signet, smtp, unique):
     stack = make_signet(code_ttl=2)
     ident = new_identity(unique)
