@@ -252,9 +252,12 @@ account_login(const char *login, enum login_by by, const char *password,
 	/* Unknown users cost one hash too: no timing oracle. */
 	ok = password_verify(password, found ? u->password : NULL);
 	if (!ok || !found || strcmp(u->status, "active") != 0) {
-		if ((found && db_user_login_failed(u->id) == -1) ||
+		/* One commit whether or not the user exists: no flush to time. */
+		if (db_begin() == -1 ||
+		    (found && db_user_login_failed(u->id) == -1) ||
 		    throttle_count(akey, HOUR) == -1 ||
-		    (ckey && throttle_count(ckey, HOUR) == -1)) {
+		    (ckey && throttle_count(ckey, HOUR) == -1) ||
+		    db_commit() == -1) {
 			problem_db(p);
 			goto out;
 		}
@@ -271,6 +274,7 @@ account_login(const char *login, enum login_by by, const char *password,
 	}
 	rc = 0;
 out:
+	db_rollback();
 	if (rc == -1)
 		user_free(u);
 	explicit_bzero(rehash, sizeof(rehash));
