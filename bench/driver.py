@@ -48,7 +48,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 import harness  # noqa: E402
-import requests  # noqa: E402
 
 LUA = os.path.join(HERE, "lua")
 PASSWORD = "Bench-Tr0ub4dor-&-staple-9047"
@@ -1023,7 +1022,6 @@ def report(b, a):
         def roles(tab, role, key="rss"):
             return [x[key] for x in tab if x["role"] == role]
         iw = roles(m["idle14"], "worker")
-        aw = roles(m["after14"], "worker")
         ww = roles(m["warm14"], "worker")
         warm_k = m["warm14_requests"] // 1000
         grow = [x["rss"] - y["rss"] for x in m["after14"] for y in m["warm14"]

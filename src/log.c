@@ -37,7 +37,8 @@ vlog(int pri, const char *fmt, va_list ap)
 		[LOG_WARNING] = "warning", [LOG_INFO] = "info",
 		[LOG_DEBUG] = "debug",
 	};
-	char		 line[2048], stamp[32];
+	char		 line[2048], stamp[32], out[2200];
+	int		 n;
 	struct tm	 tm;
 	time_t		 now;
 
@@ -51,9 +52,17 @@ vlog(int pri, const char *fmt, va_list ap)
 	now = time(NULL);
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	/* One write per line keeps lines whole when workers share stderr. */
-	dprintf(STDERR_FILENO, "%s %s[%d] %s: %s\n", stamp, log_ident,
+	/*
+	 * One write(2) per line keeps lines whole when workers share stderr
+	 * (dprintf(3) would also fstat and lseek on every call).
+	 */
+	n = snprintf(out, sizeof(out), "%s %s[%d] %s: %s\n", stamp, log_ident,
 	    (int)getpid(), names[pri], line);
+	if (n > (int)sizeof(out) - 1) {
+		n = (int)sizeof(out) - 1;
+		out[n - 1] = '\n';
+	}
+	(void)write(STDERR_FILENO, out, (size_t)n);
 }
 
 #define LOGFN(name, pri)				\

@@ -3,12 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -119,7 +119,8 @@ worker_run(int fd, bool standalone)
 {
 	struct sigaction	 sa;
 	sigset_t		 none;
-	struct pollfd		 pfd;
+	struct epoll_event	 ev;
+	int			 ep;
 	FCGX_Request		 f;
 	pid_t			 master = getppid();
 
@@ -136,18 +137,24 @@ worker_run(int fd, bool standalone)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
 	/*
-	 * The listening socket is non-blocking and polled with a timeout, so a
-	 * worker that loses the race for a connection, or is asked to stop
-	 * while idle, is never stuck in accept(2).
+	 * The listening socket is non-blocking and waited on with a timeout,
+	 * so a worker that loses the race for a connection, or is asked to
+	 * stop while idle, is never stuck in accept(2).  EPOLLEXCLUSIVE wakes
+	 * one idle worker per connection instead of all of them.
 	 */
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	if (FCGX_InitRequest(&f, fd, 0) != 0) {
 		log_crit("FCGX_InitRequest failed");
 		return 1;
 	}
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	if (ep == -1 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		log_crit("epoll: %s", strerror(errno));
+		return 1;
+	}
 	(void)db_ready();	/* connect early; a failure retries later */
-	pfd.fd = fd;
-	pfd.events = POLLIN;
 	while (!stop) {
 		if (reload && standalone) {
 			reload = 0;
@@ -155,8 +162,7 @@ worker_run(int fd, bool standalone)
 		}
 		if (!standalone && getppid() != master)
 			break;		/* the master is gone: so are we */
-		pfd.revents = 0;
-		if (poll(&pfd, 1, 1000) <= 0)
+		if (epoll_wait(ep, &ev, 1, 1000) <= 0)
 			continue;
 		if (FCGX_Accept_r(&f) < 0)
 			continue;	/* another worker took it, or EINTR */
@@ -164,6 +170,7 @@ worker_run(int fd, bool standalone)
 		FCGX_Finish_r(&f);
 	}
 	FCGX_Free(&f, 0);
+	close(ep);
 	db_close();
 	return 0;
 }
