@@ -38,15 +38,64 @@
 " NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL " \
 "ORDER BY 1, 2"
 
+/*
+ * The user alone, the cursor, and whether any membership exists: for a
+ * user in no project (most logins) this is the whole session, in one
+ * cheap round trip; the others then run SESSION_SQL.  Columns 0..10 as
+ * SESSION_SQL's row 0, then the cursor and the membership flag.
+ */
+#define SESSION_ME_SQL \
+"SELECT 0, gid::text, username, email, name, avatar, status, language, " \
+" timezone, token_epoch::text, id::text, " \
+" (SELECT last_value FROM cc_cursor)::text, " \
+" EXISTS (SELECT 1 FROM project_members pm WHERE pm.user_id = u.id " \
+"  AND pm.status IN ('active', 'invited')) " \
+"FROM users u WHERE gid = $1::uuid"
+
+/* Fill s->users[0] and the user's fields from row r of res. */
+static void
+me_row(PGresult *res, int r, struct session *s)
+{
+	s->gid = PQgetvalue(res, r, 1);
+	s->status = PQgetvalue(res, r, 6);
+	s->epoch = atol(PQgetvalue(res, r, 9));
+	s->user_id = atoll(PQgetvalue(res, r, 10));
+	s->users[s->nusers++] = (struct cc_user){
+		.gid = db_val(res, r, 1),
+		.username = db_val(res, r, 2),
+		.email = db_val(res, r, 3),
+		.name = db_val(res, r, 4),
+		.avatar = db_val(res, r, 5),
+		.status = db_val(res, r, 6),
+		.language = db_val(res, r, 7),
+		.timezone = db_val(res, r, 8),
+	};
+}
+
 int
 db_session(const char *gid, struct session *s)
 {
+	static struct stmt me = STMT("session_me", SESSION_ME_SQL, 1);
 	static struct stmt st = STMT("session", SESSION_SQL, 1);
 	const char	*params[] = { gid };
 	PGresult	*res;
 	int		 i, n, kind;
 
 	memset(s, 0, sizeof(*s));
+	if ((res = db_query(&me, params)) == NULL)
+		return -1;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return 0;
+	}
+	if (*PQgetvalue(res, 0, 12) != 't') {
+		s->own = res;
+		s->users = xcalloc(1, sizeof(*s->users));
+		me_row(res, 0, s);
+		s->cursor = atoll(PQgetvalue(res, 0, 11));
+		return 1;
+	}
+	PQclear(res);
 	if ((res = db_query(&st, params)) == NULL)
 		return -1;
 	n = PQntuples(res);
@@ -62,11 +111,8 @@ db_session(const char *gid, struct session *s)
 		kind = atoi(PQgetvalue(res, i, 0));
 		switch (kind) {
 		case 0:
-			s->gid = PQgetvalue(res, i, 1);
-			s->status = PQgetvalue(res, i, 6);
-			s->epoch = atol(PQgetvalue(res, i, 9));
-			s->user_id = atoll(PQgetvalue(res, i, 10));
-			/* FALLTHROUGH */
+			me_row(res, i, s);
+			break;
 		case 1:
 			s->users[s->nusers++] = (struct cc_user){
 				.gid = db_val(res, i, 1),
