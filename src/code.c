@@ -9,9 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include "code.h"
 #include "conf.h"
@@ -121,25 +122,81 @@ code_uuid(char out[37])
 }
 
 /*
- * OpenSSL's one-shot HMAC() only fails on allocation or a missing digest;
- * treat that like xmalloc does.  An empty key is passed as a zero-length
- * buffer, not NULL, which HMAC() would refuse.
+ * HMAC-SHA256 with the MAC implementation fetched once per process and one
+ * reused context: OpenSSL 3's one-shot HMAC() looks both up on every call,
+ * which showed in /api/init's profile.  It only fails on allocation or a
+ * missing provider; treat that like xmalloc does.  An empty key is passed
+ * as a zero-length buffer, not NULL.
  */
 void
-code_mac(const char *s, unsigned char out[32])
+code_hmac256(const void *key, size_t keylen, const void *in, size_t inlen,
+    unsigned char out[32])
 {
+	static EVP_MAC			*mac;
+	static EVP_MAC_CTX		*ctx;
+	static char			 digest[] = "SHA256";
 	static const unsigned char	 nokey[1];
-	const unsigned char		*key;
-	unsigned int			 len = 32;
+	OSSL_PARAM			 params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+		OSSL_PARAM_construct_end(),
+	};
+	size_t				 len = 0;
 
-	key = cf->hmac_key != NULL ? cf->hmac_key : nokey;
-
-	if (HMAC(EVP_sha256(), key, (int)cf->hmac_keylen,
-	    (const unsigned char *)s, strlen(s), out, &len) == NULL ||
-	    len != 32) {
+	if ((mac == NULL && (mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL) ||
+	    (ctx == NULL && (ctx = EVP_MAC_CTX_new(mac)) == NULL) ||
+	    EVP_MAC_init(ctx, key != NULL ? key : nokey, keylen, params) != 1 ||
+	    EVP_MAC_update(ctx, in, inlen) != 1 ||
+	    EVP_MAC_final(ctx, out, &len, 32) != 1 || len != 32) {
 		log_crit("HMAC-SHA256 failed");
 		exit(1);
 	}
+}
+
+void
+code_mac(const char *s, unsigned char out[32])
+{
+	code_hmac256(cf->hmac_key, cf->hmac_keylen, s, strlen(s), out);
+}
+
+int
+code_b64url_decode(const char *in, size_t len, unsigned char *out,
+    size_t outsz, size_t *outlen)
+{
+	unsigned long	acc = 0;
+	size_t		i, n = 0;
+	int		bits = 0, v;
+	unsigned char	c;
+
+	if (len % 4 == 1)
+		return -1;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)in[i];
+		if (c >= 'A' && c <= 'Z')
+			v = c - 'A';
+		else if (c >= 'a' && c <= 'z')
+			v = c - 'a' + 26;
+		else if (c >= '0' && c <= '9')
+			v = c - '0' + 52;
+		else if (c == '-')
+			v = 62;
+		else if (c == '_')
+			v = 63;
+		else
+			return -1;
+		acc = (acc << 6) | (unsigned long)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n == outsz)
+				return -1;
+			out[n++] = (unsigned char)(acc >> bits);
+			acc &= (1UL << bits) - 1;
+		}
+	}
+	if (acc != 0)		/* non-canonical: stray low bits */
+		return -1;
+	*outlen = n;
+	return 0;
 }
 
 void

@@ -53,4 +53,16 @@ bool	 code_equal(const void *a, const void *b, size_t n);
  */
 char	*code_b64url(char *out, const void *in, size_t n);
 
+/*
+ * Decode len bytes of unpadded base64url into out (at most outsz bytes,
+ * *outlen set).  Returns 0, or -1 on a bad character, length, overflow or
+ * non-canonical trailing bits.
+ */
+int	 code_b64url_decode(const char *in, size_t len, unsigned char *out,
+	    size_t outsz, size_t *outlen) __attribute__((warn_unused_result));
+
+/* HMAC-SHA256 of in under key (NULL: empty).  Exits on library failure. */
+void	 code_hmac256(const void *key, size_t keylen, const void *in,
+	    size_t inlen, unsigned char out[32]);
+
 #endif

@@ -164,6 +164,38 @@ START_TEST(b64url_table)
 }
 END_TEST
 
+/* The same table decodes back; and what must not decode. */
+START_TEST(b64url_decode_table)
+{
+	unsigned char	 out[32];
+	size_t		 n = 99;
+
+	ck_assert_int_eq(code_b64url_decode(b64[_i].out, strlen(b64[_i].out),
+	    out, sizeof(out), &n), 0);
+	ck_assert_uint_eq(n, b64[_i].len);
+	ck_assert_mem_eq(out, b64[_i].in, n);
+}
+END_TEST
+
+static const char *const b64_bad[] = {
+	"Z",		/* a length that no byte string has */
+	"Zh",		/* stray low bits: not canonical */
+	"Zm9=",		/* padding is not base64url */
+	"Zm+v",		/* base64's alphabet, not base64url's */
+	"Zm 9v",
+	"Zm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFy", /* 36 > 32 bytes */
+};
+
+START_TEST(b64url_decode_bad)
+{
+	unsigned char	out[32];
+	size_t		n;
+
+	ck_assert_int_eq(code_b64url_decode(b64_bad[_i], strlen(b64_bad[_i]),
+	    out, sizeof(out), &n), -1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -180,6 +212,10 @@ main(void)
 	tcase_add_test(tc, mac_rfc4231);
 	tcase_add_test(tc, equal);
 	tcase_add_loop_test(tc, b64url_table, 0, sizeof(b64) / sizeof(b64[0]));
+	tcase_add_loop_test(tc, b64url_decode_table, 0,
+	    sizeof(b64) / sizeof(b64[0]));
+	tcase_add_loop_test(tc, b64url_decode_bad, 0,
+	    sizeof(b64_bad) / sizeof(b64_bad[0]));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
