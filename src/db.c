@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libpq-fe.h>
@@ -164,6 +165,19 @@ db_exec(struct stmt *st, const char *const *params)
 		return -1;
 	PQclear(res);
 	return 0;
+}
+
+long long
+db_changed(struct stmt *st, const char *const *params)
+{
+	PGresult	*res;
+	long long	 n;
+
+	if ((res = db_query(st, params)) == NULL)
+		return -1;
+	n = atoll(PQcmdTuples(res));
+	PQclear(res);
+	return n;
 }
 
 int

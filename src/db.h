@@ -47,6 +47,10 @@ PGresult	*db_query(struct stmt *, const char *const *params)
 int		 db_exec(struct stmt *, const char *const *params)
 		    __attribute__((warn_unused_result));
 
+/* Run a statement that changes rows: how many it changed, or -1. */
+long long	 db_changed(struct stmt *, const char *const *params)
+		    __attribute__((warn_unused_result));
+
 /* db_exec() of a statement whose one parameter is a row id. */
 int		 db_exec_id(struct stmt *, long long id)
 		    __attribute__((warn_unused_result));

@@ -119,15 +119,12 @@ db_reset_try(long long id, long max)
 	    "WHERE id = $1 AND attempts < $2", 2);
 	char		 ids[24], m[24];
 	const char	*params[] = { ids, m };
-	PGresult	*res;
-	int		 n;
+	long long	 n;
 
 	snprintf(ids, sizeof(ids), "%lld", id);
 	snprintf(m, sizeof(m), "%ld", max);
-	if ((res = db_query(&st, params)) == NULL)
+	if ((n = db_changed(&st, params)) == -1)
 		return -1;
-	n = atoi(PQcmdTuples(res));
-	PQclear(res);
 	return n > 0;
 }
 
@@ -151,14 +148,11 @@ db_reset_take(long long id)
 	    " AND used_at IS NULL AND expires_at > now()", 1);
 	char		 ids[24];
 	const char	*params[] = { ids };
-	PGresult	*res;
-	int		 n;
+	long long	 n;
 
 	snprintf(ids, sizeof(ids), "%lld", id);
-	if ((res = db_query(&st, params)) == NULL)
+	if ((n = db_changed(&st, params)) == -1)
 		return -1;
-	n = atoi(PQcmdTuples(res));
-	PQclear(res);
 	return n > 0;
 }
 
