@@ -180,6 +180,17 @@ db_changed(struct stmt *st, const char *const *params)
 	return n;
 }
 
+long long
+db_changed_2(struct stmt *st, long long a, long long b)
+{
+	char		 as[24], bs[24];
+	const char	*params[] = { as, bs };
+
+	snprintf(as, sizeof(as), "%lld", a);
+	snprintf(bs, sizeof(bs), "%lld", b);
+	return db_changed(st, params);
+}
+
 int
 db_exec_id(struct stmt *st, long long id)
 {

@@ -51,6 +51,10 @@ int		 db_exec(struct stmt *, const char *const *params)
 long long	 db_changed(struct stmt *, const char *const *params)
 		    __attribute__((warn_unused_result));
 
+/* db_changed() of a statement whose two parameters are integers. */
+long long	 db_changed_2(struct stmt *, long long a, long long b)
+		    __attribute__((warn_unused_result));
+
 /* db_exec() of a statement whose one parameter is a row id. */
 int		 db_exec_id(struct stmt *, long long id)
 		    __attribute__((warn_unused_result));

@@ -117,13 +117,9 @@ db_reset_try(long long id, long max)
 	static struct stmt st = STMT("reset_try",
 	    "UPDATE confirmations SET attempts = attempts + 1 "
 	    "WHERE id = $1 AND attempts < $2", 2);
-	char		 ids[24], m[24];
-	const char	*params[] = { ids, m };
-	long long	 n;
+	long long	n;
 
-	snprintf(ids, sizeof(ids), "%lld", id);
-	snprintf(m, sizeof(m), "%ld", max);
-	if ((n = db_changed(&st, params)) == -1)
+	if ((n = db_changed_2(&st, id, max)) == -1)
 		return -1;
 	return n > 0;
 }
