@@ -4,6 +4,7 @@
 #include <sys/random.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,8 +159,12 @@ code_mac(const char *s, unsigned char out[32])
 	code_hmac256(cf->hmac_key, cf->hmac_keylen, s, strlen(s), out);
 }
 
-int
-code_b64url_decode(const char *in, size_t len, unsigned char *out,
+/*
+ * Both base64 alphabets: url (RFC 4648 section 5, no padding: tokens) or
+ * standard (section 4: what libscrypt writes in its MCF records).
+ */
+static int
+b64_decode(const char *in, size_t len, bool url, unsigned char *out,
     size_t outsz, size_t *outlen)
 {
 	unsigned long	acc = 0;
@@ -177,9 +182,9 @@ code_b64url_decode(const char *in, size_t len, unsigned char *out,
 			v = c - 'a' + 26;
 		else if (c >= '0' && c <= '9')
 			v = c - '0' + 52;
-		else if (c == '-')
+		else if (c == (url ? '-' : '+'))
 			v = 62;
-		else if (c == '_')
+		else if (c == (url ? '_' : '/'))
 			v = 63;
 		else
 			return -1;
@@ -197,6 +202,24 @@ code_b64url_decode(const char *in, size_t len, unsigned char *out,
 		return -1;
 	*outlen = n;
 	return 0;
+}
+
+int
+code_b64url_decode(const char *in, size_t len, unsigned char *out,
+    size_t outsz, size_t *outlen)
+{
+	return b64_decode(in, len, true, out, outsz, outlen);
+}
+
+int
+code_b64_decode(const char *in, size_t len, unsigned char *out, size_t outsz,
+    size_t *outlen)
+{
+	if (len % 4 != 0)
+		return -1;
+	if (len > 0 && in[len - 1] == '=')
+		len -= len > 1 && in[len - 2] == '=' ? 2 : 1;
+	return b64_decode(in, len, false, out, outsz, outlen);
 }
 
 void

@@ -61,6 +61,10 @@ char	*code_b64url(char *out, const void *in, size_t n);
 int	 code_b64url_decode(const char *in, size_t len, unsigned char *out,
 	    size_t outsz, size_t *outlen) __attribute__((warn_unused_result));
 
+/* The same for standard, padded base64 (libscrypt's MCF records). */
+int	 code_b64_decode(const char *in, size_t len, unsigned char *out,
+	    size_t outsz, size_t *outlen) __attribute__((warn_unused_result));
+
 /* HMAC-SHA256 of in under key (NULL: empty).  Exits on library failure. */
 void	 code_hmac256(const void *key, size_t keylen, const void *in,
 	    size_t inlen, unsigned char out[32]);

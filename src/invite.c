@@ -160,6 +160,39 @@ take_member(struct invitation *inv, const struct project *pr,
 	m->status = m->roles = m->options = NULL;
 }
 
+/* A membership the invitee ended, or the owner did: no invitation again. */
+static bool
+member_closed(const struct member *m)
+{
+	return strcmp(m->status, "declined") == 0 ||
+	    strcmp(m->status, "deactivated") == 0;
+}
+
+/*
+ * The end of invite_create() and invite_resend(): on success (rc 0) move
+ * the membership into out and commit; then release the state both hold.
+ * Returns rc, or -1 with the database problem when the commit fails.
+ */
+static int
+invite_finish(int rc, struct invitation *out, struct project *pr,
+    struct user *by, struct member *m, struct problem *p)
+{
+	if (rc == 0) {
+		take_member(out, pr, m);
+		if (db_commit() == -1) {
+			problem_db(p);
+			rc = -1;
+		}
+	}
+	db_rollback();
+	if (rc == -1)
+		invitation_free(out);
+	project_free(pr);
+	user_free(by);
+	member_free(m);
+	return rc;
+}
+
 int
 invite_create(const char *inviter, const char *project, const char *who,
     struct invitation *out, struct problem *p)
@@ -213,8 +246,7 @@ invite_create(const char *inviter, const char *project, const char *who,
 	if (!found) {
 		if (db_member_invite(pr.id, out->invitee.id, &m) == -1)
 			goto dberr;
-	} else if (strcmp(m.status, "declined") == 0 ||
-	    strcmp(m.status, "deactivated") == 0) {
+	} else if (member_closed(&m)) {
 		p->kind = PROB_INVITE_INVALID;
 		goto out;
 	}
@@ -222,23 +254,14 @@ invite_create(const char *inviter, const char *project, const char *who,
 	if (strcmp(m.status, "invited") == 0 &&
 	    mail_invitation(&pr, inviter ? &by : NULL, out, p) == -1)
 		goto out;
-	take_member(out, &pr, &m);
-	if (db_commit() == -1)
-		goto dberr;
 	log_info("invite: user %s to project %s (%s)", out->invitee.gid,
-	    pr.gid, out->status);
+	    pr.gid, m.status);
 	rc = 0;
 	goto out;
 dberr:
 	problem_db(p);
 out:
-	db_rollback();
-	if (rc == -1)
-		invitation_free(out);
-	project_free(&pr);
-	user_free(&by);
-	member_free(&m);
-	return rc;
+	return invite_finish(rc, out, &pr, &by, &m, p);
 }
 
 int
@@ -271,8 +294,7 @@ invite_resend(const char *inviter, const char *project, const char *user,
 	    (found && (found = db_member_get(pr.id, out->invitee.id,
 	    &m)) == -1))
 		goto dberr;
-	if (found && (strcmp(m.status, "declined") == 0 ||
-	    strcmp(m.status, "deactivated") == 0)) {
+	if (found && member_closed(&m)) {
 		p->kind = PROB_INVITE_INVALID;
 		goto out;
 	}
@@ -283,21 +305,12 @@ invite_resend(const char *inviter, const char *project, const char *user,
 	}
 	if (mail_invitation(&pr, inviter ? &by : NULL, out, p) == -1)
 		goto out;
-	take_member(out, &pr, &m);
-	if (db_commit() == -1)
-		goto dberr;
 	rc = 0;
 	goto out;
 dberr:
 	problem_db(p);
 out:
-	db_rollback();
-	if (rc == -1)
-		invitation_free(out);
-	project_free(&pr);
-	user_free(&by);
-	member_free(&m);
-	return rc;
+	return invite_finish(rc, out, &pr, &by, &m, p);
 }
 
 int

@@ -38,58 +38,6 @@ struct mcf {
 	unsigned char	hash[HASH_LEN];
 };
 
-static int
-b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/*
- * Decode len characters of standard padded base64 (what libscrypt writes)
- * at s into out (size outsz).  Returns the byte count, or -1 if the text
- * is malformed or does not fit.
- */
-static long
-b64_decode(const char *s, size_t len, unsigned char *out, size_t outsz)
-{
-	size_t		 i, n = 0, pad = 0;
-	uint32_t	 v;
-	int		 c, k;
-
-	if (len == 0 || len % 4 != 0)
-		return -1;
-	if (s[len - 1] == '=')
-		pad = s[len - 2] == '=' ? 2 : 1;
-	if ((len / 4) * 3 - pad > outsz)
-		return -1;
-	for (i = 0; i < len; i += 4) {
-		v = 0;
-		for (k = 0; k < 4; k++) {
-			if (i + k >= len - pad)
-				c = 0;
-			else if ((c = b64val((unsigned char)s[i + k])) == -1)
-				return -1;
-			v = v << 6 | (uint32_t)c;
-		}
-		out[n++] = v >> 16 & 0xff;
-		if (i + 4 < len || pad < 2)
-			out[n++] = v >> 8 & 0xff;
-		if (i + 4 < len || pad < 1)
-			out[n++] = v & 0xff;
-	}
-	return (long)n;
-}
-
 /*
  * Parse "$s1$<hex params>$<salt>$<hash>" as libscrypt_mcf() writes it:
  * params = log2(N) << 16 | r << 8 | p.  Returns 0, or -1 if s is not such a
@@ -106,8 +54,7 @@ mcf_parse(const char *s, struct mcf *m)
 	const char	*salt, *hash, *end;
 	unsigned long	 params, logn;
 	char		*ep;
-	size_t		 k;
-	long		 len;
+	size_t		 k, n;
 
 	if (s == NULL || strncmp(s, "$s1$", 4) != 0)
 		return -1;
@@ -133,13 +80,11 @@ mcf_parse(const char *s, struct mcf *m)
 	if (128 * (uint64_t)m->r * m->n > MEM_MAX)
 		return -1;
 
-	len = b64_decode(salt, (size_t)(hash - 1 - salt), m->salt,
-	    sizeof(m->salt));
-	if (len < 1)
+	if (code_b64_decode(salt, (size_t)(hash - 1 - salt), m->salt,
+	    sizeof(m->salt), &m->saltlen) == -1 || m->saltlen < 1)
 		return -1;
-	m->saltlen = (size_t)len;
-	if (b64_decode(hash, (size_t)(end - hash), m->hash,
-	    sizeof(m->hash)) != HASH_LEN)
+	if (code_b64_decode(hash, (size_t)(end - hash), m->hash,
+	    sizeof(m->hash), &n) == -1 || n != HASH_LEN)
 		return -1;
 	return 0;
 }

@@ -43,7 +43,7 @@ import pytest
 import harness
 from fake_fcgi import FakeFcgi
 from harness import (IS_ROOT, SANITIZER_RE, SRCDIR, Api, Nginx, Signet, free_port,
-                     kill_group, run, tail, tcp_open, unix_open, wait_until)
+                     kill_group, run, stop_group, tail, tcp_open, unix_open, wait_until)
 
 ALL = ("nginx", "lighttpd", "apache", "spawn-fcgi")
 CONTRIB = os.path.join(SRCDIR, "contrib")
@@ -207,15 +207,7 @@ class Server:
     def stop(self, timeout=15):
         if self.proc is None:
             return
-        pgid = self.proc.pid
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                kill_group(pgid)
-                self.proc.wait(5)
-        kill_group(pgid)  # stray children, if any
+        stop_group(self.proc, timeout)
         self.proc = None
 
 

@@ -106,9 +106,8 @@ def run(cmd, timeout=60, check=True, **kw):
     return r
 
 
-def pgroup_members(pgid):
-    """Pids of the live processes in process group pgid (Linux /proc)."""
-    pids = []
+def _live_procs():
+    """(pid, ppid, pgrp) of every live (not zombie) process (Linux /proc)."""
     for stat in glob.glob("/proc/[0-9]*/stat"):
         try:
             with open(stat) as f:
@@ -117,24 +116,18 @@ def pgroup_members(pgid):
             continue
         # pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
         fields = data[data.rindex(")") + 2:].split()
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            pids.append(int(stat.split("/")[2]))
-    return pids
+        if fields[0] != "Z":
+            yield int(stat.split("/")[2]), int(fields[1]), int(fields[2])
+
+
+def pgroup_members(pgid):
+    """Pids of the live processes in process group pgid."""
+    return [pid for pid, _, pgrp in _live_procs() if pgrp == pgid]
 
 
 def children_of(pid):
     """Pids of the live children of pid."""
-    kids = []
-    for stat in glob.glob("/proc/[0-9]*/stat"):
-        try:
-            with open(stat) as f:
-                data = f.read()
-        except OSError:
-            continue
-        fields = data[data.rindex(")") + 2:].split()
-        if fields[0] != "Z" and int(fields[1]) == pid:
-            kids.append(int(stat.split("/")[2]))
-    return sorted(kids)
+    return sorted(p for p, ppid, _ in _live_procs() if ppid == pid)
 
 
 def kill_group(pgid, sig=signal.SIGKILL):
@@ -142,6 +135,20 @@ def kill_group(pgid, sig=signal.SIGKILL):
         os.killpg(pgid, sig)
     except ProcessLookupError:
         pass
+
+
+def stop_group(proc, timeout):
+    """SIGTERM the server proc (a session leader), wait up to timeout seconds, then
+    SIGKILL its whole process group, stray children included."""
+    pgid = proc.pid
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(pgid)
+            proc.wait(5)
+    kill_group(pgid)
 
 
 # ------------------------------------------------------------------------- PostgreSQL
@@ -835,15 +842,7 @@ class Nginx:
     def stop(self, timeout=10):
         if self.proc is None:
             return
-        pgid = self.proc.pid
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                kill_group(pgid)
-                self.proc.wait(5)
-        kill_group(pgid)  # stray workers, if any
+        stop_group(self.proc, timeout)
         self.proc = None
 
     def error_log_text(self):

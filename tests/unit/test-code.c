@@ -196,6 +196,40 @@ START_TEST(b64url_decode_bad)
 }
 END_TEST
 
+/* Standard, padded base64, as libscrypt writes it. */
+static const struct {
+	const char	*in;
+	const char	*out;		/* NULL: refused */
+	size_t		 len;
+} b64std[] = {
+	{ "", "", 0 },
+	{ "Zg==", "f", 1 },
+	{ "Zm8=", "fo", 2 },
+	{ "Zm9vYmFy", "foobar", 6 },
+	{ "+/8=", "\xfb\xff", 2 },
+	{ "Zm9vYg=", NULL, 0 },		/* not a multiple of 4 */
+	{ "-_8=", NULL, 0 },		/* base64url's alphabet */
+	{ "Zh==", NULL, 0 },		/* stray low bits */
+};
+
+START_TEST(b64_std_table)
+{
+	unsigned char	out[16];
+	size_t		n = 99;
+	int		rc;
+
+	rc = code_b64_decode(b64std[_i].in, strlen(b64std[_i].in), out,
+	    sizeof(out), &n);
+	if (b64std[_i].out == NULL)
+		ck_assert_int_eq(rc, -1);
+	else {
+		ck_assert_int_eq(rc, 0);
+		ck_assert_uint_eq(n, b64std[_i].len);
+		ck_assert_mem_eq(out, b64std[_i].out, n);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -216,6 +250,8 @@ main(void)
 	    sizeof(b64) / sizeof(b64[0]));
 	tcase_add_loop_test(tc, b64url_decode_bad, 0,
 	    sizeof(b64_bad) / sizeof(b64_bad[0]));
+	tcase_add_loop_test(tc, b64_std_table, 0,
+	    sizeof(b64std) / sizeof(b64std[0]));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
