@@ -265,9 +265,9 @@ class RssSampler(threading.Thread):
 # ------------------------------------------------------------------------ the stack
 
 def conf_keys():
-    """Config keys signet knows, from src/conf.c's keys[] table."""
+    """Config keys signet knows, from src/base/conf.c's keys[] table."""
     try:
-        with open(os.path.join(TOP, "src", "conf.c")) as f:
+        with open(os.path.join(TOP, "src", "base", "conf.c")) as f:
             text = f.read()
     except OSError:
         return set()

@@ -7,7 +7,7 @@
 
 #include <json-c/json.h>
 
-#include "req.h"
+#include "wire/req.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cidr.h"
-#include "validate.h"
+#include "base/cidr.h"
+#include "core/validate.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

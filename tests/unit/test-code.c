@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "code.h"
-#include "conf.h"
+#include "core/code.h"
+#include "base/conf.h"
 
 static struct conf	c;
 

@@ -1,6 +1,6 @@
 /*
  * Unit tests: the documentation keeps up with the configuration table.
- * Every key of src/conf.c (conf_key_name()) has an ".It Cm key" entry in
+ * Every key of src/base/conf.c (conf_key_name()) has an ".It Cm key" entry in
  * signet.conf(5) and a "#key = default" line in the sample configuration,
  * with the table's default; the man page names no key the table lacks; the
  * sample and the minimal configuration load.  Reads the sources under
@@ -17,12 +17,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
+#include "base/conf.h"
 
 #define MAN	"man/signet.conf.5.in"
 #define SAMPLE	"etc/signet.conf.sample.in"
 #define MINIMAL	"etc/signet.conf.minimal.in"
-#define TABLE	"src/conf.c"
+#define TABLE	"src/base/conf.c"
 
 /* The placeholders of the .in files, as make install fills them. */
 static const struct {

@@ -8,9 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "mail.h"
-#include "xmalloc.h"
+#include "base/conf.h"
+#include "mail/lang.h"
+#include "mail/message.h"
+#include "mail/template.h"
+#include "base/xmalloc.h"
 
 static char	 srcdir_templates[1024];
 
@@ -36,7 +38,7 @@ use_templates(const char *dir)
 {
 	free(cf->templates_dir);
 	cf->templates_dir = xstrdup(dir);
-	mail_cache_clear();
+	template_cache_clear();
 }
 
 static void
@@ -259,7 +261,7 @@ START_TEST(render_signup_en)
 	    { "code", "042917" }, { "minutes", "15" } };
 	char			*subject, *body;
 
-	ck_assert_int_eq(mail_render("signup_code", "en", vars, 3, &subject,
+	ck_assert_int_eq(template_render("signup_code", "en", vars, 3, &subject,
 	    &body), 0);
 	ck_assert_str_eq(subject, "Your verification code");
 	ck_assert(has_line(body, "Hello ann,"));
@@ -285,7 +287,7 @@ START_TEST(render_all)
 	fclose(f);
 	free(path);
 
-	ck_assert_msg(mail_render(name, lang, all_vars, NALL, &subject,
+	ck_assert_msg(template_render(name, lang, all_vars, NALL, &subject,
 	    &body) == 0, "%s/%s", lang, name);
 	ck_assert_msg(*subject != '\0' && strchr(subject, '\n') == NULL,
 	    "%s/%s subject", lang, name);
@@ -302,7 +304,7 @@ START_TEST(render_all)
 		/* Translated, not a copy of English. */
 		char	*es, *eb;
 
-		ck_assert_int_eq(mail_render(name, "en", all_vars, NALL, &es,
+		ck_assert_int_eq(template_render(name, "en", all_vars, NALL, &es,
 		    &eb), 0);
 		ck_assert_str_ne(subject, es);
 		ck_assert_str_ne(body, eb);
@@ -319,13 +321,13 @@ START_TEST(render_fallback)
 	char	*subject, *body;
 
 	/* No such language: English. */
-	ck_assert_int_eq(mail_render("reset_code", "xx", all_vars, NALL,
+	ck_assert_int_eq(template_render("reset_code", "xx", all_vars, NALL,
 	    &subject, &body), 0);
 	ck_assert_str_eq(subject, "Your password reset code");
 	free(subject);
 	free(body);
 	/* A region falls back to its language. */
-	ck_assert_int_eq(mail_render("reset_code", "nl-BE", all_vars, NALL,
+	ck_assert_int_eq(template_render("reset_code", "nl-BE", all_vars, NALL,
 	    &subject, &body), 0);
 	ck_assert_str_eq(subject, "Code om je wachtwoord opnieuw in te stellen");
 	free(subject);
@@ -333,26 +335,26 @@ START_TEST(render_fallback)
 	/* No language, or a path-like one: default_language first. */
 	free(cf->default_language);
 	cf->default_language = xstrdup("de");
-	ck_assert_int_eq(mail_render("password_changed", NULL, all_vars, NALL,
+	ck_assert_int_eq(template_render("password_changed", NULL, all_vars, NALL,
 	    &subject, &body), 0);
 	ck_assert_str_eq(subject, "Ihr Passwort wurde ge\xc3\xa4ndert");
 	free(subject);
 	free(body);
-	ck_assert_int_eq(mail_render("password_changed", "../fr", all_vars,
+	ck_assert_int_eq(template_render("password_changed", "../fr", all_vars,
 	    NALL, &subject, &body), 0);
 	ck_assert_str_eq(subject, "Ihr Passwort wurde ge\xc3\xa4ndert");
 	free(subject);
 	free(body);
-	ck_assert_int_eq(mail_render("password_changed", "xx", all_vars, NALL,
+	ck_assert_int_eq(template_render("password_changed", "xx", all_vars, NALL,
 	    &subject, &body), 0);
 	ck_assert_str_eq(subject, "Ihr Passwort wurde ge\xc3\xa4ndert");
 	free(subject);
 	free(body);
 	/* A bad template name never becomes a path. */
-	ck_assert_int_eq(mail_render("../en/confirm", "en", all_vars, NALL,
+	ck_assert_int_eq(template_render("../en/confirm", "en", all_vars, NALL,
 	    &subject, &body), -1);
 	ck_assert_ptr_null(subject);
-	ck_assert_int_eq(mail_render("nonexistent", "en", all_vars, NALL,
+	ck_assert_int_eq(template_render("nonexistent", "en", all_vars, NALL,
 	    &subject, &body), -1);
 }
 END_TEST
@@ -364,7 +366,7 @@ START_TEST(render_unknown_placeholder)
 	char			*subject, *body, *dir, p[128];
 
 	/* A variable the caller did not give (minutes). */
-	ck_assert_int_eq(mail_render("signup_code", "en", vars, 2, &subject,
+	ck_assert_int_eq(template_render("signup_code", "en", vars, 2, &subject,
 	    &body), -1);
 	ck_assert_ptr_null(subject);
 	ck_assert_ptr_null(body);
@@ -374,16 +376,16 @@ START_TEST(render_unknown_placeholder)
 	snprintf(p, sizeof(p), "%s/en/signup_code.txt", dir);
 	write_file(p, "Subject: Hi {{username}}\n\nYour {{ code }} and "
 	    "{{bogus}}.\n");
-	ck_assert_int_eq(mail_render("signup_code", "en", all_vars, NALL,
+	ck_assert_int_eq(template_render("signup_code", "en", all_vars, NALL,
 	    &subject, &body), -1);
 	snprintf(p, sizeof(p), "%s/en/reset_code.txt", dir);
 	write_file(p, "Subject: Hi\n\nunterminated {{code\n");
-	ck_assert_int_eq(mail_render("reset_code", "en", all_vars, NALL,
+	ck_assert_int_eq(template_render("reset_code", "en", all_vars, NALL,
 	    &subject, &body), -1);
 	/* Spaces inside the braces are allowed. */
 	snprintf(p, sizeof(p), "%s/en/confirm.txt", dir);
 	write_file(p, "Subject: Hi {{username}}\r\n\r\nYour {{ code }}.\r\n");
-	ck_assert_int_eq(mail_render("confirm", "en", all_vars, NALL,
+	ck_assert_int_eq(template_render("confirm", "en", all_vars, NALL,
 	    &subject, &body), 0);
 	ck_assert_str_eq(subject, "Hi ann");
 	ck_assert_str_eq(body, "Your 123456.\n");
@@ -405,7 +407,7 @@ START_TEST(render_malformed_and_cache)
 	/* No Subject line: logged, and the next language is used. */
 	snprintf(p, sizeof(p), "%s/fr/signup_code.txt", dir);
 	write_file(p, "Bonjour\n\ncorps\n");
-	ck_assert_int_eq(mail_render("signup_code", "fr", vars, 1, &subject,
+	ck_assert_int_eq(template_render("signup_code", "fr", vars, 1, &subject,
 	    &body), 0);
 	/* A line break in a value does not break the subject line. */
 	ck_assert_str_eq(subject, "English a Bcc: x");
@@ -413,27 +415,27 @@ START_TEST(render_malformed_and_cache)
 	free(body);
 	/* Not valid UTF-8. */
 	write_file(p, "Subject: x\n\n\xc3\x28\n");
-	ck_assert_int_eq(mail_render("signup_code", "fr", vars, 1, &subject,
+	ck_assert_int_eq(template_render("signup_code", "fr", vars, 1, &subject,
 	    &body), 0);
 	ck_assert_str_eq(subject, "English a Bcc: x");
 	free(subject);
 	free(body);
 	/* Fixed: picked up, as broken files are not cached. */
 	write_file(p, "Subject: Fran\xc3\xa7" "ais\n\ncorps\n");
-	ck_assert_int_eq(mail_render("signup_code", "fr", vars, 1, &subject,
+	ck_assert_int_eq(template_render("signup_code", "fr", vars, 1, &subject,
 	    &body), 0);
 	ck_assert_str_eq(subject, "Fran\xc3\xa7" "ais");
 	free(subject);
 	free(body);
 	/* Good files are cached: a change shows only after a clear. */
 	write_file(p, "Subject: Nouveau\n\ncorps\n");
-	ck_assert_int_eq(mail_render("signup_code", "fr", vars, 1, &subject,
+	ck_assert_int_eq(template_render("signup_code", "fr", vars, 1, &subject,
 	    &body), 0);
 	ck_assert_str_eq(subject, "Fran\xc3\xa7" "ais");
 	free(subject);
 	free(body);
-	mail_cache_clear();
-	ck_assert_int_eq(mail_render("signup_code", "fr", vars, 1, &subject,
+	template_cache_clear();
+	ck_assert_int_eq(template_render("signup_code", "fr", vars, 1, &subject,
 	    &body), 0);
 	ck_assert_str_eq(subject, "Nouveau");
 	free(subject);
@@ -451,7 +453,7 @@ START_TEST(languages)
 	char			*dir, p[128];
 
 	/* The shipped five at least (more may come), sorted. */
-	n = mail_languages(&codes);
+	n = lang_list(&codes);
 	ck_assert_uint_ge(n, 5);
 	for (i = 0; i < 5; i++) {
 		for (j = 0; j < n; j++)
@@ -461,19 +463,19 @@ START_TEST(languages)
 	}
 	for (j = 1; j < n; j++)
 		ck_assert_msg(strcmp(codes[j - 1], codes[j]) < 0, "not sorted");
-	ck_assert(mail_language_ok("nl"));
-	ck_assert(mail_language_ok("en"));
-	ck_assert(!mail_language_ok("xx"));
-	ck_assert(!mail_language_ok(""));
-	ck_assert(!mail_language_ok(NULL));
-	ck_assert_str_eq(mail_language_name("en"), "English");
-	ck_assert_str_eq(mail_language_name("nl"), "Dutch");
-	ck_assert_str_eq(mail_language_name("de"), "German");
-	ck_assert_str_eq(mail_language_name("es"), "Spanish");
-	ck_assert_str_eq(mail_language_name("fr"), "French");
-	ck_assert_str_eq(mail_language_name("it"), "Italian");
-	ck_assert_str_eq(mail_language_name("ja"), "Japanese");
-	ck_assert_str_eq(mail_language_name("qq"), "qq");
+	ck_assert(lang_ok("nl"));
+	ck_assert(lang_ok("en"));
+	ck_assert(!lang_ok("xx"));
+	ck_assert(!lang_ok(""));
+	ck_assert(!lang_ok(NULL));
+	ck_assert_str_eq(lang_name("en"), "English");
+	ck_assert_str_eq(lang_name("nl"), "Dutch");
+	ck_assert_str_eq(lang_name("de"), "German");
+	ck_assert_str_eq(lang_name("es"), "Spanish");
+	ck_assert_str_eq(lang_name("fr"), "French");
+	ck_assert_str_eq(lang_name("it"), "Italian");
+	ck_assert_str_eq(lang_name("ja"), "Japanese");
+	ck_assert_str_eq(lang_name("qq"), "qq");
 
 	/* Only directories with a signup_code.txt count; rescanned when
 	 * templates_dir changes. */
@@ -484,10 +486,10 @@ START_TEST(languages)
 	write_file(p, "Subject: x\n\ny\n");
 	free(cf->templates_dir);
 	cf->templates_dir = xstrdup(dir);
-	n = mail_languages(&codes);
+	n = lang_list(&codes);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(codes[0], "fr");
-	ck_assert(!mail_language_ok("en"));
+	ck_assert(!lang_ok("en"));
 	rm_scratch(dir);
 }
 END_TEST
@@ -499,7 +501,7 @@ START_TEST(message_headers)
 	char	*m, v[1024];
 	size_t	 i;
 
-	m = mail_message("Signet <signet@example.org>", "ann@example.net",
+	m = message_compose("Signet <signet@example.org>", "ann@example.net",
 	    "V\xc3\xa9rification", "Hello\n\n123456\n");
 	ck_assert_ptr_nonnull(m);
 	check_lines(m, 78);
@@ -534,8 +536,8 @@ START_TEST(message_headers)
 	{
 		char	*a, *b, va[128], vb[128];
 
-		a = mail_message("x@example.org", "y@example.org", "s", "b");
-		b = mail_message("x@example.org", "y@example.org", "s", "b");
+		a = message_compose("x@example.org", "y@example.org", "s", "b");
+		b = message_compose("x@example.org", "y@example.org", "s", "b");
 		header_value(a, "Message-ID", va, sizeof(va));
 		header_value(b, "Message-ID", vb, sizeof(vb));
 		ck_assert_str_ne(va, vb);
@@ -558,7 +560,7 @@ START_TEST(message_long_subjects)
 	for (i = 0; i < 20; i++)
 		strcat(subj, word);
 	strcat(subj, "end");
-	m = mail_message("a@example.org", "b@example.org", subj, "x\n");
+	m = message_compose("a@example.org", "b@example.org", subj, "x\n");
 	check_lines(m, 78);
 	header_value(m, "Subject", v, sizeof(v));
 	ck_assert_str_eq(v, subj);
@@ -569,21 +571,21 @@ START_TEST(message_long_subjects)
 	for (i = 0; i < 30; i++)
 		strcat(subj, "word ");
 	strcat(subj, "end");
-	m = mail_message("a@example.org", "b@example.org", subj, "x\n");
+	m = message_compose("a@example.org", "b@example.org", subj, "x\n");
 	check_lines(m, 78);
 	header_value(m, "Subject", v, sizeof(v));
 	ck_assert_str_eq(v, subj);
 	free(m);
 
 	/* Text that looks like an encoded-word is encoded itself. */
-	m = mail_message("a@example.org", "b@example.org", "=?x?Q?y?=", "x");
+	m = message_compose("a@example.org", "b@example.org", "=?x?Q?y?=", "x");
 	header_value(m, "Subject", v, sizeof(v));
 	ck_assert_str_eq(v, "=?x?Q?y?=");
 	ck_assert(strstr(m, "Subject: =?UTF-8?B?") != NULL);
 	free(m);
 
 	/* A non-ASCII display name is encoded; the address is not. */
-	m = mail_message("J\xc3\xb6rg <j@example.org>", "b@example.org", "s",
+	m = message_compose("J\xc3\xb6rg <j@example.org>", "b@example.org", "s",
 	    "x");
 	check_lines(m, 78);
 	ck_assert(strstr(m, "From: =?UTF-8?B?") != NULL);
@@ -602,7 +604,7 @@ START_TEST(message_quoted_printable)
 	for (i = 0; i < 40; i++)
 		strcat(body, "a=b \xc3\xa9t\xc3\xa9 ");
 	strcat(body, "\ntrailing space \nFrom here\n.dot\n\xe2\x82\xac\ttab\t\n");
-	m = mail_message("a@example.org", "b@example.org", "s", body);
+	m = message_compose("a@example.org", "b@example.org", "s", body);
 	ck_assert_ptr_nonnull(m);
 	check_lines(m, 76);
 	/* Only printable ASCII (and tabs within lines) on the wire. */
@@ -628,7 +630,7 @@ START_TEST(message_quoted_printable)
 	free(m);
 
 	/* CRLF in the body is not doubled; no final newline still ends one. */
-	m = mail_message("a@example.org", "b@example.org", "s", "a\r\nb");
+	m = message_compose("a@example.org", "b@example.org", "s", "a\r\nb");
 	dec = qp_body(m);
 	ck_assert_str_eq(dec, "a\r\nb\r\n");
 	free(dec);
@@ -640,12 +642,12 @@ START_TEST(message_injection)
 {
 	char	*m;
 
-	ck_assert_ptr_null(mail_message("a@example.org",
+	ck_assert_ptr_null(message_compose("a@example.org",
 	    "b@example.org\r\nBcc: c@example.org", "s", "x"));
-	ck_assert_ptr_null(mail_message("a@example.org\n", "b@example.org",
+	ck_assert_ptr_null(message_compose("a@example.org\n", "b@example.org",
 	    "s", "x"));
-	ck_assert_ptr_null(mail_message("a@example.org", "", "s", "x"));
-	m = mail_message("a@example.org", "b@example.org",
+	ck_assert_ptr_null(message_compose("a@example.org", "", "s", "x"));
+	m = message_compose("a@example.org", "b@example.org",
 	    "Hi\r\nBcc: c@example.org", "x");
 	ck_assert_ptr_nonnull(m);
 	ck_assert(strstr(m, "\r\nBcc:") == NULL);
@@ -657,10 +659,10 @@ START_TEST(address)
 {
 	char	*a;
 
-	a = mail_address("Signet <signet@example.org>");
+	a = message_address("Signet <signet@example.org>");
 	ck_assert_str_eq(a, "signet@example.org");
 	free(a);
-	a = mail_address("  signet@example.org ");
+	a = message_address("  signet@example.org ");
 	ck_assert_str_eq(a, "signet@example.org");
 	free(a);
 }

@@ -12,9 +12,9 @@
 
 #include <libscrypt.h>
 
-#include "conf.h"
-#include "password.h"
-#include "worker.h"
+#include "base/conf.h"
+#include "core/password.h"
+#include "base/scoreboard.h"
 
 static struct conf	c;
 
@@ -27,8 +27,8 @@ setup(void)
 	c.scrypt_r = 8;
 	c.scrypt_p = 1;
 	cf = &c;
-	if (shared == NULL)
-		shared_init(2);
+	if (sb == NULL)
+		scoreboard_init(2);
 }
 
 static int
@@ -36,7 +36,7 @@ permits(void)
 {
 	int	 v;
 
-	ck_assert_int_eq(sem_getvalue(&shared->hash_sem, &v), 0);
+	ck_assert_int_eq(sem_getvalue(&sb->hash_sem, &v), 0);
 	return v;
 }
 
@@ -224,18 +224,18 @@ START_TEST(permit_blocks)
 	int		 v;
 
 	ck_assert_int_eq(password_hash("pw", mcf), 0);
-	hash_enter();
-	hash_enter();
+	scoreboard_hash_enter();
+	scoreboard_hash_enter();
 	ck_assert_int_eq(permits(), 0);
 	ck_assert_int_eq(pthread_create(&th, NULL, verify_thread, mcf), 0);
 	usleep(100 * 1000);
-	ck_assert_int_eq(sem_getvalue(&shared->hash_sem, &v), 0);
+	ck_assert_int_eq(sem_getvalue(&sb->hash_sem, &v), 0);
 	ck_assert_int_eq(v, 0);
 	ck_assert_int_eq(pthread_tryjoin_np(th, &res), EBUSY);
-	hash_leave();
+	scoreboard_hash_leave();
 	ck_assert_int_eq(pthread_join(th, &res), 0);
 	ck_assert_ptr_eq(res, mcf);
-	hash_leave();
+	scoreboard_hash_leave();
 	ck_assert_int_eq(permits(), 2);
 }
 END_TEST

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cidr.h"
-#include "req.h"
-#include "route.h"
+#include "base/cidr.h"
+#include "wire/req.h"
+#include "wire/route.h"
 
 static const struct {
 	const char	*body;

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "code.h"
-#include "conf.h"
-#include "reset.h"
+#include "core/code.h"
+#include "base/conf.h"
+#include "core/reset.h"
 
 static struct conf	c;
 

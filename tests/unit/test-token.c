@@ -11,10 +11,10 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "code.h"
-#include "conf.h"
-#include "token.h"
-#include "xmalloc.h"
+#include "core/code.h"
+#include "base/conf.h"
+#include "core/token.h"
+#include "base/xmalloc.h"
 
 #define KEY	"0123456789abcdef0123456789abcdef"
 

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "validate.h"
+#include "core/code.h"
+#include "core/validate.h"
 
 #define X16	"xxxxxxxxxxxxxxxx"
 #define X64	X16 X16 X16 X16
@@ -307,6 +308,117 @@ START_TEST(strength_user_words)
 }
 END_TEST
 
+static const struct {
+	const char	*url;
+	bool		 ok;
+} urls[] = {
+	{ "http://sample.com?confirm=true", true },
+	{ "http://sample.com/ok", true },
+	{ "HTTPS://Sample.COM:8443/a/b?c#d", true },
+	{ "http://127.0.0.1:8080/activate", true },
+	{ "http://localhost/activate", true },
+	{ "http://[::1]:8080/x", true },
+	{ "http://b\xc3\xbc" "cher.example/", true },
+	{ "myapp://activate", true },
+	{ "myapp://", true },
+	{ "com.example.app+x://a?b", true },
+	/* BEdita's own refusals */
+	{ "/activate", false },
+	{ "https://activate", false },
+	{ "", false },
+	{ "activate", false },
+	{ "http:/x.example", false },
+	{ "http://", false },
+	{ "http://.example.com", false },
+	{ "http://example.com.", false },
+	{ "http://a..example", false },
+	{ "http://user@evil.example/", false },
+	{ "http://a.example:/", false },
+	{ "http://a.example:123456/", false },
+	{ "http://a.example:80x/", false },
+	{ "http://[]/", false },
+	{ "http://[::1]x/", false },
+	{ "http://a_b.example/", false },
+	{ "http://a.example/ b", false },
+	{ "http://a.example/\r\nBcc: x", false },
+	{ "http://a.example/\t", false },
+	{ "javascript://%0aalert(1)", false },
+	{ "JavaScript://x", false },
+	{ "data://text/html,x", false },
+	{ "vbscript://x", false },
+	{ "file:///etc/passwd", false },
+	{ "1app://x", false },
+	{ "my app://x", false },
+};
+
+START_TEST(url_table)
+{
+	const char	*why = NULL;
+
+	ck_assert_msg(validate_url(urls[_i].url, &why) == urls[_i].ok,
+	    "%s: expected %s", urls[_i].url, urls[_i].ok ? "ok" : "refused");
+	ck_assert(urls[_i].ok || (why != NULL && *why != '\0'));
+}
+END_TEST
+
+START_TEST(url_length)
+{
+	const char	*why;
+	char		*u;
+	size_t		 n = VALIDATE_URL_MAX;
+
+	u = malloc(n + 2);
+	ck_assert_ptr_nonnull(u);
+	memcpy(u, "https://a.example/", 18);
+	memset(u + 18, 'x', n - 18);
+	u[n] = '\0';
+	ck_assert(validate_url(u, &why));
+	u[n] = 'x';
+	u[n + 1] = '\0';
+	ck_assert(!validate_url(u, &why));
+	free(u);
+}
+END_TEST
+
+static const struct {
+	const char	*s;
+	bool		 ok;
+} gids[] = {
+	{ "3f2504e0-4f89-41d3-9a0c-0305e82c3301", true },
+	{ "3F2504E0-4F89-41D3-9A0C-0305E82C3301", true },
+	{ "00000000-0000-0000-0000-000000000000", true },
+	{ "", false },
+	{ "3f2504e0-4f89-41d3-9a0c-0305e82c330", false },	/* short */
+	{ "3f2504e0-4f89-41d3-9a0c-0305e82c33011", false },	/* long */
+	{ "3f2504e04f8941d39a0c0305e82c3301", false },		/* no hyphens */
+	{ "3f2504e0-4f89-41d3-9a0c_0305e82c3301", false },
+	{ "3f2504e0-4f89-41d3-9a0c-0305e82c330g", false },
+	{ "{3f2504e0-4f89-41d3-9a0c-0305e82c33}", false },
+	{ "3f2504e0-4f89-41d3-9a0c-0305e82c33'1", false },
+	{ "x' OR '1'='1", false },
+	{ "3f2504e0 4f89 41d3 9a0c 0305e82c3301", false },
+};
+
+START_TEST(gid_table)
+{
+	ck_assert_msg(validate_gid(gids[_i].s) == gids[_i].ok, "%s",
+	    gids[_i].s);
+}
+END_TEST
+
+START_TEST(gid_null_and_generated)
+{
+	char	u[37];
+	int	i;
+
+	ck_assert(!validate_gid(NULL));
+	for (i = 0; i < 100; i++) {
+		code_uuid(u);
+		ck_assert(validate_gid(u));
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -325,6 +437,10 @@ main(void)
 	tcase_add_loop_test(tc, strength_table, 0,
 	    sizeof(scores) / sizeof(scores[0]));
 	tcase_add_test(tc, strength_user_words);
+	tcase_add_loop_test(tc, url_table, 0, sizeof(urls) / sizeof(urls[0]));
+	tcase_add_test(tc, url_length);
+	tcase_add_loop_test(tc, gid_table, 0, sizeof(gids) / sizeof(gids[0]));
+	tcase_add_test(tc, gid_null_and_generated);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

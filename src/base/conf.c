@@ -1,0 +1,478 @@
+/* signet: configuration.  ISC licence, see README. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/conf.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
+
+struct conf	*cf;
+
+enum cftype {
+	CF_STR,		/* any text, may be empty */
+	CF_INT,		/* decimal, 0x hex or 0 octal within [min, max] */
+	CF_BOOL,	/* yes/no, true/false, on/off, 1/0 */
+};
+
+struct cfkey {
+	const char	*name;
+	enum cftype	 type;
+	size_t		 off;
+	const char	*def;		/* parsed by the same code as the file */
+	long		 min, max;
+	bool		 reload;	/* may SIGHUP change it? */
+};
+
+#define S(k, d, r)		{ #k, CF_STR, offsetof(struct conf, k), d, 0, 0, r }
+#define I(k, d, lo, hi, r)	{ #k, CF_INT, offsetof(struct conf, k), d, lo, hi, r }
+#define B(k, d, r)		{ #k, CF_BOOL, offsetof(struct conf, k), d, 0, 0, r }
+
+/*
+ * The configuration keys.  "auto" is accepted by workers (4 x cores) and
+ * hash_concurrency (cores).  Keep signet.conf(5) in step: a test checks it.
+ */
+static const struct cfkey keys[] = {
+	S(listen, "unix:" LOCALSTATEDIR "/run/signet/signet.sock", false),
+	I(socket_mode, "0660", 0, 0777, false),
+	I(backlog, "128", 1, 65535, false),
+	I(workers, "auto", 0, 1024, true),
+	S(user, "", false),
+	S(group, "", false),
+	S(log, "stderr", false),
+	B(debug, "no", true),
+	I(shutdown_timeout, "30", 1, 3600, true),
+
+	I(max_body, "65536", 256, 16777216, true),
+	S(public_url, "http://127.0.0.1:8080", true),
+	S(trusted_proxies, "", true),
+
+	S(database, "dbname=signet", true),
+	S(sql_dir, PKGDATADIR "/sql", true),
+
+	S(jwt_secret_file, SYSCONFDIR "/signet/jwt.key", true),
+	S(secret_file, SYSCONFDIR "/signet/hmac.key", true),
+	I(jwt_ttl, "3600", 2, 31536000, true),
+	S(jwt_issuer, "signet", true),
+
+	I(scrypt_n, "131072", 2, 1L << 24, true),
+	I(scrypt_r, "8", 1, 64, true),
+	I(scrypt_p, "1", 1, 64, true),
+	I(hash_concurrency, "auto", 1, 1024, false),
+	I(password_min_score, "3", 0, 4, true),
+
+	I(code_ttl, "900", 1, 86400, true),
+	I(code_max_attempts, "5", 1, 100, true),
+	I(activation_ttl, "86400", 1, 2592000, true),
+	S(default_language, "en", true),
+	S(templates_dir, PKGDATADIR "/templates", true),
+
+	S(smtp_server, "127.0.0.1:25", true),
+	S(smtp_starttls, "no", true),
+	S(smtp_user, "", true),
+	S(smtp_password_file, "", true),
+	S(mail_from, "signet@localhost", true),
+	I(mail_max_attempts, "10", 1, 1000, true),
+	I(mail_keep_days, "30", 0, 36500, true),
+
+	I(throttle_signup_email_cooldown, "60", 0, 86400, true),
+	I(throttle_signup_email_daily, "10", 0, 1000000, true),
+	I(throttle_signup_addr_hourly, "100", 0, 1000000, true),
+	I(throttle_login_account_free, "5", 0, 1000000, true),
+	I(throttle_login_account_hourly, "100", 0, 1000000, true),
+	I(throttle_login_addr_hourly, "1000", 0, 1000000, true),
+	I(throttle_reset_email_cooldown, "60", 0, 86400, true),
+	I(throttle_reset_email_daily, "10", 0, 1000000, true),
+	I(throttle_reset_addr_hourly, "100", 0, 1000000, true),
+	S(throttle_exempt, "", true),
+
+	S(signup_personality, "auto", true),
+	S(bedita_api_keys, "", true),
+	S(freesewing_confirm_url, "http://127.0.0.1:8080", true),
+};
+
+#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+
+const char *
+conf_key_name(size_t i)
+{
+	return i < NKEYS ? keys[i].name : NULL;
+}
+
+static long
+ncores(void)
+{
+	long	n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n;
+}
+
+/* Set key k of c from text v.  Returns 0, or -1 with a reason in err. */
+static int
+set_key(struct conf *c, const struct cfkey *k, const char *v, char *err,
+    size_t errsz)
+{
+	char	*end, **sp;
+	long	 n;
+	void	*slot = (char *)c + k->off;
+
+	switch (k->type) {
+	case CF_STR:
+		sp = slot;
+		free(*sp);
+		*sp = xstrdup(v);
+		return 0;
+	case CF_BOOL:
+		if (!strcmp(v, "yes") || !strcmp(v, "true") ||
+		    !strcmp(v, "on") || !strcmp(v, "1"))
+			*(bool *)slot = true;
+		else if (!strcmp(v, "no") || !strcmp(v, "false") ||
+		    !strcmp(v, "off") || !strcmp(v, "0"))
+			*(bool *)slot = false;
+		else {
+			snprintf(err, errsz, "%s: expected yes or no", k->name);
+			return -1;
+		}
+		return 0;
+	case CF_INT:
+		if (strcmp(v, "auto") == 0 &&
+		    (!strcmp(k->name, "workers") ||
+		    !strcmp(k->name, "hash_concurrency"))) {
+			n = ncores();
+			if (!strcmp(k->name, "workers"))
+				n *= 4;
+		} else {
+			errno = 0;
+			n = strtol(v, &end, 0);
+			if (*v == '\0' || *end != '\0' || errno != 0) {
+				snprintf(err, errsz, "%s: not a number", k->name);
+				return -1;
+			}
+		}
+		if (n < k->min || n > k->max) {
+			snprintf(err, errsz, "%s: %ld is outside %ld..%ld",
+			    k->name, n, k->min, k->max);
+			return -1;
+		}
+		*(long *)slot = n;
+		return 0;
+	}
+	return -1;
+}
+
+static const struct cfkey *
+key_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+/* Checks across keys, and parsing of derived values.  0 or -1 + err. */
+static int
+conf_finish(struct conf *c, char *err, size_t errsz)
+{
+	const char	*bad;
+
+	if (cidrs_parse(&c->proxies, c->trusted_proxies, &bad) == -1) {
+		snprintf(err, errsz, "trusted_proxies: bad address range "
+		    "near \"%.40s\"", bad);
+		return -1;
+	}
+	if (cidrs_parse(&c->exempt, c->throttle_exempt, &bad) == -1) {
+		snprintf(err, errsz, "throttle_exempt: bad address range "
+		    "near \"%.40s\"", bad);
+		return -1;
+	}
+	if (c->scrypt_n & (c->scrypt_n - 1)) {
+		snprintf(err, errsz, "scrypt_n: %ld is not a power of two",
+		    c->scrypt_n);
+		return -1;
+	}
+	if (strcmp(c->log, "stderr") && strcmp(c->log, "syslog")) {
+		snprintf(err, errsz, "log: expected stderr or syslog");
+		return -1;
+	}
+	if (strcmp(c->smtp_starttls, "no") && strcmp(c->smtp_starttls, "yes") &&
+	    strcmp(c->smtp_starttls, "required")) {
+		snprintf(err, errsz, "smtp_starttls: expected no, yes or required");
+		return -1;
+	}
+	if (strcmp(c->signup_personality, "auto") &&
+	    strcmp(c->signup_personality, "bedita") &&
+	    strcmp(c->signup_personality, "freesewing")) {
+		snprintf(err, errsz, "signup_personality: expected auto, "
+		    "bedita or freesewing");
+		return -1;
+	}
+	if (strncmp(c->listen, "unix:", 5) != 0 &&
+	    strrchr(c->listen, ':') == NULL) {
+		snprintf(err, errsz, "listen: expected unix:PATH or HOST:PORT");
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int
+conf_load(struct conf *c, const char *path, char *err, size_t errsz)
+{
+	FILE			*f = NULL;
+	char			*line = NULL, *key, *val, *eq, why[256];
+	size_t			 cap = 0, i;
+	ssize_t			 len;
+	unsigned long		 lineno = 0;
+	const struct cfkey	*k;
+	int			 rc = -1;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < NKEYS; i++)
+		if (set_key(c, &keys[i], keys[i].def, why, sizeof(why)) == -1) {
+			snprintf(err, errsz, "built-in default: %s", why);
+			goto out;
+		}
+	if (path == NULL) {
+		if (conf_finish(c, why, sizeof(why)) == -1) {
+			snprintf(err, errsz, "built-in default: %s", why);
+			goto out;
+		}
+		return 0;
+	}
+	c->path = xstrdup(path);
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	while ((len = getline(&line, &cap, f)) != -1) {
+		lineno++;
+		if (strlen(line) != (size_t)len) {
+			snprintf(err, errsz, "%s:%lu: NUL byte", path, lineno);
+			goto out;
+		}
+		key = trim(line);
+		if (*key == '\0' || *key == '#')
+			continue;
+		if ((eq = strchr(key, '=')) == NULL) {
+			snprintf(err, errsz, "%s:%lu: expected key = value",
+			    path, lineno);
+			goto out;
+		}
+		*eq = '\0';
+		key = trim(key);
+		val = trim(eq + 1);
+		if ((k = key_find(key)) == NULL) {
+			snprintf(err, errsz, "%s:%lu: unknown key \"%.64s\"",
+			    path, lineno, key);
+			goto out;
+		}
+		if (set_key(c, k, val, why, sizeof(why)) == -1) {
+			snprintf(err, errsz, "%s:%lu: %s", path, lineno, why);
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (conf_finish(c, why, sizeof(why)) == -1) {
+		snprintf(err, errsz, "%s: %s", path, why);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(line);
+	if (f != NULL)
+		fclose(f);
+	if (rc == -1)
+		conf_free(c);
+	return rc;
+}
+
+/*
+ * Read a whole secret file into a new buffer (*out, *outlen), dropping one
+ * trailing newline; warns when others may read it.  0 or -1 with err.
+ */
+static int
+read_secret(const char *key, const char *path, unsigned char **out,
+    size_t *outlen, char *err, size_t errsz)
+{
+	struct stat	 st;
+	unsigned char	*buf = NULL;
+	ssize_t		 n;
+	size_t		 len = 0;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errsz, "%s: %s: %s", key, path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > 4096) {
+		snprintf(err, errsz, "%s: %s: not a regular file of at most "
+		    "4096 bytes", key, path);
+		close(fd);
+		return -1;
+	}
+	if (st.st_mode & S_IROTH)
+		log_warn("%s: %s is readable by everyone", key, path);
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (len < (size_t)st.st_size &&
+	    (n = read(fd, buf + len, (size_t)st.st_size - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+int
+conf_load_secrets(struct conf *c, char *err, size_t errsz)
+{
+	unsigned char	*pw;
+	size_t		 pwlen;
+
+	if (read_secret("jwt_secret_file", c->jwt_secret_file, &c->jwt_key,
+	    &c->jwt_keylen, err, errsz) == -1)
+		return -1;
+	if (c->jwt_keylen < 32) {
+		snprintf(err, errsz, "jwt_secret_file: %s holds %zu bytes, "
+		    "at least 32 are needed", c->jwt_secret_file, c->jwt_keylen);
+		return -1;
+	}
+	if (read_secret("secret_file", c->secret_file, &c->hmac_key,
+	    &c->hmac_keylen, err, errsz) == -1)
+		return -1;
+	if (c->hmac_keylen < 32) {
+		snprintf(err, errsz, "secret_file: %s holds %zu bytes, "
+		    "at least 32 are needed", c->secret_file, c->hmac_keylen);
+		return -1;
+	}
+	if (*c->smtp_password_file != '\0') {
+		if (read_secret("smtp_password_file", c->smtp_password_file,
+		    &pw, &pwlen, err, errsz) == -1)
+			return -1;
+		c->smtp_password = (char *)pw;
+	}
+	return 0;
+}
+
+void
+conf_free(struct conf *c)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (keys[i].type == CF_STR)
+			free(*(char **)((char *)c + keys[i].off));
+	free(c->path);
+	cidrs_free(&c->proxies);
+	cidrs_free(&c->exempt);
+	xfreezero(c->jwt_key, c->jwt_keylen);
+	xfreezero(c->hmac_key, c->hmac_keylen);
+	if (c->smtp_password != NULL)
+		xfreezero(c->smtp_password, strlen(c->smtp_password));
+	memset(c, 0, sizeof(*c));
+}
+
+void
+conf_keep_fixed(struct conf *c, const struct conf *old)
+{
+	size_t		 i;
+	void		*to;
+	const void	*from;
+	char		**sp;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (keys[i].reload)
+			continue;
+		to = (char *)c + keys[i].off;
+		from = (const char *)old + keys[i].off;
+		switch (keys[i].type) {
+		case CF_STR:
+			sp = to;
+			if (strcmp(*sp, *(char *const *)from) == 0)
+				continue;
+			free(*sp);
+			*sp = xstrdup(*(char *const *)from);
+			break;
+		case CF_INT:
+			if (*(long *)to == *(const long *)from)
+				continue;
+			*(long *)to = *(const long *)from;
+			break;
+		case CF_BOOL:
+			if (*(bool *)to == *(const bool *)from)
+				continue;
+			*(bool *)to = *(const bool *)from;
+			break;
+		}
+		log_warn("reload: %s cannot change without a restart; "
+		    "keeping the old value", keys[i].name);
+	}
+}
+
+int
+conf_reload(void)
+{
+	struct conf	*c;
+	char		 err[512];
+
+	c = xcalloc(1, sizeof(*c));
+	if (conf_load(c, cf->path, err, sizeof(err)) == -1 ||
+	    conf_load_secrets(c, err, sizeof(err)) == -1) {
+		log_err("reload failed, keeping the old configuration: %s",
+		    err);
+		conf_free(c);
+		free(c);
+		return -1;
+	}
+	conf_keep_fixed(c, cf);
+	conf_free(cf);
+	free(cf);
+	cf = c;
+	log_set_debug(cf->debug);
+	return 0;
+}
+
+bool
+conf_word_in(const char *list, const char *word)
+{
+	size_t	wl = strlen(word), n;
+
+	for (;;) {
+		list += strspn(list, ", \t");
+		if (*list == '\0')
+			return false;
+		n = strcspn(list, ", \t");
+		if (n == wl && memcmp(list, word, n) == 0)
+			return true;
+		list += n;
+	}
+}

@@ -1,0 +1,151 @@
+/* signet: accounts: login, tokens, sessions.  ISC licence. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/conf.h"
+#include "base/xmalloc.h"
+#include "core/account.h"
+#include "core/password.h"
+#include "core/throttle.h"
+#include "core/token.h"
+#include "db/db.h"
+#include "db/session.h"
+#include "db/user.h"
+
+int
+account_login(const char *login, enum login_by by, const char *password,
+    const char *client, struct user *u, struct problem *p)
+{
+	char		 rehash[PASSWORD_MCF_LEN], *akey, *ckey = NULL;
+	const char	*again = NULL;
+	long		 wait;
+	bool		 ok;
+	int		 found, rc = -1;
+
+	memset(u, 0, sizeof(*u));
+	akey = throttle_key("login", login);
+	if (!throttle_exempt(client))
+		ckey = throttle_key("login-addr", client);
+
+	/* Throttles before any hash. */
+	wait = throttle_backoff(akey, THROTTLE_HOUR,
+	    cf->throttle_login_account_free, cf->throttle_login_account_hourly);
+	if (wait == 0 && ckey != NULL)
+		wait = throttle_peek(ckey, THROTTLE_HOUR,
+		    cf->throttle_login_addr_hourly);
+	if (throttle_problem(wait, p) == -1)
+		goto out;
+
+	found = by == LOGIN_ANY ? db_user_by_login(login, u) :
+	    db_user_by_username(login, u);
+	if (found == -1) {
+		problem_db(p);
+		goto out;
+	}
+	/* Unknown users cost one hash too: no timing oracle. */
+	ok = password_verify(password, found ? u->password : NULL);
+	if (!ok || !found || strcmp(u->status, "active") != 0) {
+		/* One commit whether or not the user exists: no flush to time. */
+		if (db_begin() == -1 ||
+		    (found && db_user_login_failed(u->id) == -1) ||
+		    throttle_count(akey, THROTTLE_HOUR) == -1 ||
+		    (ckey && throttle_count(ckey, THROTTLE_HOUR) == -1) ||
+		    db_commit() == -1) {
+			problem_db(p);
+			goto out;
+		}
+		p->kind = PROB_LOGIN_FAILED;
+		goto out;
+	}
+	if (password_needs_rehash(u->password) &&
+	    password_hash(password, rehash) == 0)
+		again = rehash;
+	if (db_user_login_ok(u->id, again) == -1 ||
+	    throttle_clear(akey) == -1) {
+		problem_db(p);
+		goto out;
+	}
+	rc = 0;
+out:
+	db_rollback();
+	if (rc == -1)
+		db_user_free(u);
+	explicit_bzero(rehash, sizeof(rehash));
+	free(akey);
+	free(ckey);
+	return rc;
+}
+
+int
+account_bearer(const char *authz, bool active, struct bearer *b,
+    struct problem *p)
+{
+	struct token_claims	c;
+	int			found;
+
+	memset(b, 0, sizeof(*b));
+	if (authz == NULL || token_verify(authz, &c) == -1) {
+		p->kind = PROB_UNAUTHORIZED;
+		return -1;
+	}
+	b->gid = c.sub;
+	c.sub = NULL;
+	b->epoch = c.epoch;
+	b->left = c.exp - (long)time(NULL);
+	token_claims_free(&c);
+	if (!active)
+		return 0;
+	if ((found = db_user_auth(b->gid, b->epoch, &b->id)) == 1)
+		return 0;
+	if (found == -1)
+		problem_db(p);
+	else
+		p->kind = PROB_UNAUTHORIZED;
+	account_bearer_free(b);
+	return -1;
+}
+
+void
+account_bearer_free(struct bearer *b)
+{
+	free(b->gid);
+	memset(b, 0, sizeof(*b));
+}
+
+int
+account_session(const char *gid, long epoch, struct session *s,
+    struct problem *p)
+{
+	int	found;
+
+	if ((found = db_session_load(gid, s)) == -1) {
+		problem_db(p);
+		return -1;
+	}
+	if (!found || strcmp(s->status, "active") != 0 ||
+	    (epoch >= 0 && s->epoch != epoch)) {
+		db_session_free(s);
+		p->kind = PROB_UNAUTHORIZED;
+		return -1;
+	}
+	return 0;
+}
+
+int
+account_logout(long long id, struct problem *p)
+{
+	if (db_user_bump_epoch(id) == -1) {
+		problem_db(p);
+		return -1;
+	}
+	return 0;
+}
+
+bool
+account_store_ok(void)
+{
+	return db_ping() == 0;
+}

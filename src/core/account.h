@@ -1,0 +1,68 @@
+/* signet: accounts: login, tokens, sessions.  ISC licence. */
+#ifndef SIGNET_CORE_ACCOUNT_H
+#define SIGNET_CORE_ACCOUNT_H
+
+#include <stdbool.h>
+
+#include "core/problem.h"
+#include "db/session.h"
+#include "db/user.h"
+
+/*
+ * The core knows rules, not wire formats: each function takes plain
+ * strings, returns 0 or -1 with *p saying what went wrong, and fills the
+ * db layer's row types, which the personalities render.
+ */
+
+/* How a login name is looked up. */
+enum login_by {
+	LOGIN_USERNAME,			/* a username */
+	LOGIN_ANY,			/* a username, an email or an id */
+};
+
+/*
+ * Check a password login, with the throttles (checked before any hash)
+ * and one hash even for unknown users.  On success fills *u
+ * (db_user_free() it).  Failure: LOGIN_FAILED for every kind of refusal
+ * alike, RATE_LIMITED, or the database problem.
+ */
+int	 account_login(const char *login, enum login_by by,
+	    const char *password, const char *client, struct user *u,
+	    struct problem *p) __attribute__((warn_unused_result));
+
+/* Who a verified token speaks for. */
+struct bearer {
+	char		*gid;		/* the user's gid, owned */
+	long		 epoch;		/* the token epoch it was issued at */
+	long		 left;		/* seconds of lifetime left */
+	long long	 id;		/* with active: the user's id; else 0 */
+};
+
+/*
+ * Check the token in authz (an Authorization header value; NULL: none):
+ * signature, algorithm, expiry, issuer; with active also that its user is
+ * active and its epoch current.  Fills *b (account_bearer_free() it).
+ * Failure: UNAUTHORIZED, or the database problem.
+ */
+int	 account_bearer(const char *authz, bool active, struct bearer *b,
+	    struct problem *p) __attribute__((warn_unused_result));
+
+void	 account_bearer_free(struct bearer *b);
+
+/*
+ * Load the session of user gid (the user, their projects and the people
+ * around them).  Returns 0; or -1 with UNAUTHORIZED when the user is gone,
+ * not active, or epoch (>= 0) is not the user's token epoch; or the
+ * database problem.  db_session_free() it.
+ */
+int	 account_session(const char *gid, long epoch, struct session *s,
+	    struct problem *p) __attribute__((warn_unused_result));
+
+/* Revoke every token of user id (logout). */
+int	 account_logout(long long id, struct problem *p)
+	    __attribute__((warn_unused_result));
+
+/* Does the account store answer?  For health checks. */
+bool	 account_store_ok(void);
+
+#endif

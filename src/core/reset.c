@@ -1,0 +1,222 @@
+/* signet: password reset by code.  ISC licence. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/account.h"
+#include "core/code.h"
+#include "base/conf.h"
+#include "db/db.h"
+#include "db/confirm.h"
+#include "db/user.h"
+#include "base/log.h"
+#include "mail/outbox.h"
+#include "core/password.h"
+#include "core/reset.h"
+#include "core/throttle.h"
+#include "core/validate.h"
+#include "base/xmalloc.h"
+
+/* The longest login looked up; longer ones cannot be an account. */
+#define LOGIN_MAX	254
+
+void
+reset_token_mac(const char *vcode, const char *gid, char out[67])
+{
+	char	*s;
+
+	s = xasprintf("reset\n%s\n%s", vcode, gid);
+	code_mac_hex(s, out);
+	free(s);
+}
+
+/* Sleep until RESET_FLOOR_MS after t0 (CLOCK_MONOTONIC). */
+static void
+pad_to_floor(const struct timespec *t0)
+{
+	struct timespec	 end, now, left;
+
+	end = *t0;
+	end.tv_sec += RESET_FLOOR_MS / 1000;
+	end.tv_nsec += (RESET_FLOOR_MS % 1000) * 1000000L;
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec &&
+		    now.tv_nsec >= end.tv_nsec))
+			return;
+		left.tv_sec = end.tv_sec - now.tv_sec;
+		left.tv_nsec = end.tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_sec--;
+			left.tv_nsec += 1000000000L;
+		}
+		if (nanosleep(&left, NULL) == -1 && errno != EINTR)
+			return;
+	}
+}
+
+int
+reset_request(const char *login, const char *client, char **vcode,
+    struct problem *p)
+{
+	struct user_target	*acc = NULL;
+	struct timespec		 t0;
+	char			 digits[7], tmac[67], cmac[67], minutes[24];
+	char			*token, *key;
+	size_t			 n = 0, i;
+	long			 wait;
+	int			 rc = -1;
+	bool			 send = false;
+
+	*vcode = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (throttle_client("reset-addr", client,
+	    cf->throttle_reset_addr_hourly, p) == -1 ||
+	    throttle_email("reset", login, cf->throttle_reset_email_cooldown,
+	    cf->throttle_reset_email_daily, p) == -1)
+		return -1;
+
+	token = code_token();
+	memset(digits, 0, sizeof(digits));
+	if (strlen(login) <= LOGIN_MAX &&
+	    db_user_targets(login, RESET_MAX_ACCOUNTS, &acc, &n) == -1)
+		goto dberr;
+	if (n > 0) {
+		/* A cap per mailbox, whatever login reached it: silent. */
+		send = true;
+		if (cf->throttle_reset_email_daily > 0) {
+			key = throttle_key("reset-mail", acc[0].email);
+			wait = throttle_hit(key, THROTTLE_DAY,
+			    cf->throttle_reset_email_daily);
+			free(key);
+			if (wait < 0)
+				goto dberr;
+			send = wait == 0;
+		}
+	}
+	if (send) {
+		snprintf(minutes, sizeof(minutes), "%ld",
+		    (cf->code_ttl + 59) / 60);
+		if (db_begin() == -1)
+			goto dberr;
+		for (i = 0; i < n; i++) {
+			const struct mail_var vars[] = {
+				{ "username", acc[i].username },
+				{ "code", digits },
+				{ "minutes", minutes },
+			};
+
+			code_digits(digits);
+			reset_token_mac(token, acc[i].gid, tmac);
+			code_mac_hex(digits, cmac);
+			if (db_confirm_code_put(acc[i].id, tmac, cmac,
+			    cf->code_ttl) == -1 ||
+			    outbox_put_template(acc[i].email, "reset_code",
+			    acc[i].language, vars,
+			    sizeof(vars) / sizeof(vars[0])) == -1)
+				goto dberr;
+		}
+		if (db_commit() == -1)
+			goto dberr;
+		log_info("reset: code mailed for %zu account(s)", n);
+	}
+	*vcode = token;
+	token = NULL;
+	rc = 0;
+	goto out;
+dberr:
+	problem_db(p);
+out:
+	db_rollback();
+	explicit_bzero(digits, sizeof(digits));
+	db_user_targets_free(acc, n);
+	xfreezero(token, token != NULL ? strlen(token) : 0);
+	if (rc == 0)
+		pad_to_floor(&t0);
+	return rc;
+}
+
+int
+reset_confirm(const char *username, const char *new_password,
+    const char *vcode, const char *code, char **gid, long *epoch,
+    struct problem *p)
+{
+	struct user		 u;
+	struct confirm_code	 c;
+	char			 tmac[67], mcf[PASSWORD_MCF_LEN];
+	const char		*why;
+	int			 found, rc = -1;
+
+	*gid = NULL;
+	memset(&c, 0, sizeof(c));
+	memset(mcf, 0, sizeof(mcf));
+	if ((found = db_user_by_username(username, &u)) == -1)
+		goto dberr;
+	if (!found || strcmp(u.status, "active") != 0) {
+		problem_field(p, "token", "is invalid or expired");
+		goto out;
+	}
+	reset_token_mac(vcode, u.gid, tmac);
+	if ((found = db_confirm_code_get(u.id, tmac, &c)) == -1)
+		goto dberr;
+	if (!found || !c.usable) {
+		problem_field(p, "token", "is invalid or expired");
+		goto out;
+	}
+	if (code_check(db_confirm_code_try, c.id, cf->code_max_attempts,
+	    c.code_mac, code, p) != 1)
+		goto out;
+	/* A weak password neither uses the code up nor costs a try. */
+	if (!validate_password(new_password, u.username, u.email,
+	    cf->password_min_score, &why)) {
+		if (db_confirm_code_untry(c.id) == -1)
+			goto dberr;
+		problem_field(p, "password", why);
+		goto out;
+	}
+	if (password_hash(new_password, mcf) == -1) {
+		p->kind = PROB_INTERNAL;
+		goto out;
+	}
+	{
+		const struct mail_var vars[] = {
+			{ "username", u.username },
+		};
+
+		if (db_begin() == -1 || (found = db_confirm_code_take(c.id)) == -1)
+			goto dberr;
+		if (found && (found = db_user_set_password(u.id, mcf,
+		    epoch)) == -1)
+			goto dberr;
+		if (!found) {
+			/* Used by a concurrent request, or the account went. */
+			problem_field(p, "token", "is invalid or expired");
+			goto out;
+		}
+		if (outbox_put_template(u.email, "password_changed",
+		    u.language, vars, 1) == -1 || db_commit() == -1)
+			goto dberr;
+	}
+	log_info("reset: user %s set a new password", u.gid);
+	*gid = u.gid;
+	u.gid = NULL;
+	rc = 0;
+	goto out;
+dberr:
+	problem_db(p);
+out:
+	db_rollback();
+	explicit_bzero(mcf, sizeof(mcf));
+	db_confirm_code_free(&c);
+	db_user_free(&u);
+	return rc;
+}

@@ -1,0 +1,56 @@
+/* signet: password reset by code.  ISC licence. */
+#ifndef SIGNET_RESET_H
+#define SIGNET_RESET_H
+
+#include "core/problem.h"
+
+/*
+ * Every reset request answers no sooner than this many milliseconds after
+ * it began, whether or not an account was found and mailed: with the same
+ * body (a fresh validation code either way), this leaves no timing
+ * difference to tell accounts that exist from those that do not.  Real
+ * work (a few queries and a queued mail) takes a few ms on loopback.
+ */
+#define RESET_FLOOR_MS	150
+
+/* At most this many accounts are mailed for one address (Unicat lets
+ * several usernames share an email). */
+#define RESET_MAX_ACCOUNTS	10
+
+/*
+ * Step 1: login is a username or an email address.  Throttles first, the
+ * same for every login: per client address (throttle_reset_addr_hourly,
+ * unless exempt) and per login (throttle_reset_email_cooldown and
+ * _daily); over one -> RATE_LIMITED.  Then each active account with that
+ * username or email (several may share an email) gets its own 6-digit
+ * code, valid code_ttl seconds, mailed to it (template reset_code, with
+ * the username, so the owner knows which account it is for), all tied to
+ * the one validation code returned in *vcode (owned).  An address that
+ * already got throttle_reset_email_daily reset mails today gets no more,
+ * silently.  Unknown logins get a validation code too, and nothing is
+ * stored.  Returns 0, or -1 with *p.
+ */
+int	 reset_request(const char *login, const char *client, char **vcode,
+	    struct problem *p) __attribute__((warn_unused_result));
+
+/*
+ * Step 2: the account username's code (vcode + the mailed code, at most
+ * code_max_attempts wrong tries) sets new_password (validate_password()'s
+ * rules), revokes every older token and mails the owner that the password
+ * changed (template password_changed).  *gid (owned) and *epoch: the
+ * user's, for a fresh token.  VALIDATION on "token" (unknown, used,
+ * expired, or no such active user), "code" (wrong, or too many tries) or
+ * "password"; or the database.
+ */
+int	 reset_confirm(const char *username, const char *new_password,
+	    const char *vcode, const char *code, char **gid, long *epoch,
+	    struct problem *p) __attribute__((warn_unused_result));
+
+/*
+ * The MAC a reset code is stored under: HMAC of the validation code
+ * bound to the account's gid, so one validation code serves several
+ * accounts of an address, each with its own row and code.
+ */
+void	 reset_token_mac(const char *vcode, const char *gid, char out[67]);
+
+#endif

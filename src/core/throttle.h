@@ -1,0 +1,89 @@
+/* signet: rate limits kept in PostgreSQL, so they hold across hosts. */
+#ifndef SIGNET_THROTTLE_H
+#define SIGNET_THROTTLE_H
+
+#include <stdbool.h>
+
+#include "core/problem.h"
+
+#define THROTTLE_HOUR	3600
+#define THROTTLE_DAY	86400
+
+/*
+ * A fixed window per key ("action:subject").  A limit of 0 disables a
+ * check (0 returned).  Each returns 0 when allowed, the seconds to wait
+ * (> 0) when over the limit, or -1 when the database failed.
+ */
+
+/* Count one event for key and check count <= limit within window s. */
+long	throttle_hit(const char *key, long window, long limit)
+	    __attribute__((warn_unused_result));
+
+/* Check without counting: would one more event be over the limit? */
+long	throttle_peek(const char *key, long window, long limit)
+	    __attribute__((warn_unused_result));
+
+/*
+ * Login failures: with more than free failures in the window, each next
+ * try waits 2^(failures - free) seconds (at most 60) after the last one,
+ * and at most limit failures are allowed in the window.  No permanent
+ * lockout: the window ends.  Checks; throttle_hit() counts.
+ */
+long	throttle_backoff(const char *key, long window, long free, long limit)
+	    __attribute__((warn_unused_result));
+
+/*
+ * The decision of throttle_backoff() from a key's window: count failures,
+ * left seconds until the window ends, since seconds since the last one.
+ * Pure.
+ */
+long	throttle_backoff_wait(long count, long left, long since, long free,
+	    long limit);
+
+/* Count one event for key without a limit (login failures).  0 or -1. */
+int	throttle_count(const char *key, long window)
+	    __attribute__((warn_unused_result));
+
+/* Forget key (a successful login).  0 or -1. */
+int	throttle_clear(const char *key) __attribute__((warn_unused_result));
+
+/*
+ * The helpers every flow uses.  Keys are "action:subject" with the
+ * subject in lower case (throttle_key(), caller frees).  Each returns 0
+ * when allowed, or -1 with *p set: RATE_LIMITED with retry_after, or the
+ * database problem.
+ */
+char	*throttle_key(const char *action, const char *subject);
+
+/*
+ * Keys carry what the client sent (a login name, an address): one longer
+ * than THROTTLE_KEY_MAX is replaced by a readable prefix (cut at a UTF-8
+ * boundary) and its HMAC, so that no key outgrows the index.  Returns key
+ * itself or buf.
+ */
+#define THROTTLE_KEY_MAX	200
+const char *throttle_fit(const char *key, char buf[THROTTLE_KEY_MAX + 1]);
+
+/* A wait from the functions above into *p: 0 when wait is 0, else -1. */
+int	throttle_problem(long wait, struct problem *p)
+	    __attribute__((warn_unused_result));
+
+/* Is client exempt from the per-address limits (throttle_exempt)? */
+bool	throttle_exempt(const char *client);
+
+/* Count one request of action from client (hourly limit), unless exempt. */
+int	throttle_client(const char *action, const char *client, long limit,
+	    struct problem *p) __attribute__((warn_unused_result));
+
+/* Count one for action:subject: at most limit per window seconds. */
+int	throttle_subject(const char *action, const char *subject, long window,
+	    long limit, struct problem *p) __attribute__((warn_unused_result));
+
+/*
+ * Per address (email, login): one request per cooldown seconds, at most
+ * daily a day ("<action>-day:" keys).
+ */
+int	throttle_email(const char *action, const char *email, long cooldown,
+	    long daily, struct problem *p) __attribute__((warn_unused_result));
+
+#endif

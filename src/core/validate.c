@@ -1,0 +1,398 @@
+/* signet: rules for usernames, emails, passwords, links and gids. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <zxcvbn.h>
+
+#include "core/validate.h"
+#include "base/xmalloc.h"
+
+#define USERNAME_MIN	3
+#define USERNAME_MAX	64
+#define EMAIL_MAX	254	/* RFC 5321's path limit, less the brackets */
+#define LOCAL_MAX	64
+#define LABEL_MAX	63
+#define PASSWORD_MIN	8	/* code points: NIST SP 800-63B */
+
+/*
+ * Bytes, not characters: it bounds the scrypt input and the zxcvbn run.
+ * zxcvbn-c scores 1024 bytes in under 5 ms on our hosts even for its worst
+ * case (one repeated character), so the whole password is scored.
+ */
+#define PASSWORD_MAX	1024
+
+/* Words passed to zxcvbn besides the NULL: username, email, local part. */
+#define USER_WORDS_MAX	8
+
+static bool
+is_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
+static unsigned char
+lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/*
+ * The number of code points in the NUL-terminated s, or -1 if it is not
+ * valid UTF-8 (overlong forms, surrogates and values past U+10FFFF are
+ * invalid).
+ */
+static long
+utf8_count(const char *str)
+{
+	const unsigned char	*s = (const unsigned char *)str;
+	uint32_t		 cp;
+	long			 n = 0;
+	int			 more, i;
+
+	while (*s != '\0') {
+		if (*s < 0x80) {
+			s++;
+			n++;
+			continue;
+		}
+		if (*s >= 0xc2 && *s <= 0xdf) {
+			more = 1;
+			cp = *s & 0x1f;
+		} else if (*s >= 0xe0 && *s <= 0xef) {
+			more = 2;
+			cp = *s & 0x0f;
+		} else if (*s >= 0xf0 && *s <= 0xf4) {
+			more = 3;
+			cp = *s & 0x07;
+		} else
+			return -1;
+		for (i = 1; i <= more; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return -1;	/* also stops at the NUL */
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if ((more == 2 && cp < 0x800) || (more == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return -1;
+		s += more + 1;
+		n++;
+	}
+	return n;
+}
+
+/* Does hay contain the first nlen bytes of needle, ASCII case folded? */
+static bool
+contains_fold(const char *hay, const char *needle, size_t nlen)
+{
+	size_t	 hlen = strlen(hay), i, j;
+
+	for (i = 0; nlen > 0 && i + nlen <= hlen; i++) {
+		for (j = 0; j < nlen; j++)
+			if (lower((unsigned char)hay[i + j]) !=
+			    lower((unsigned char)needle[j]))
+				break;
+		if (j == nlen)
+			return true;
+	}
+	return false;
+}
+
+bool
+validate_username(const char *u, const char **reason)
+{
+	size_t	 len, i;
+
+	len = u == NULL ? 0 : strlen(u);
+	if (len < USERNAME_MIN || len > USERNAME_MAX) {
+		*reason = "must be 3 to 64 characters";
+		return false;
+	}
+	for (i = 0; i < len; i++) {
+		if (!is_alnum((unsigned char)u[i]) && u[i] != '.' &&
+		    u[i] != '_' && u[i] != '-') {
+			*reason = "may contain only letters, digits, '.', '_' "
+			    "and '-'";
+			return false;
+		}
+	}
+	if (!is_alnum((unsigned char)u[0])) {
+		*reason = "must start with a letter or digit";
+		return false;
+	}
+	return true;
+}
+
+/*
+ * One label of a domain, len bytes at s: 1..63 letters, digits, hyphens or
+ * non-ASCII bytes (UTF-8 of an IDN, checked as a whole by the caller), not
+ * starting or ending with '-'.
+ */
+static bool
+label_ok(const char *s, size_t len)
+{
+	size_t	 i;
+
+	if (len < 1 || len > LABEL_MAX || s[0] == '-' || s[len - 1] == '-')
+		return false;
+	for (i = 0; i < len; i++)
+		if (!is_alnum((unsigned char)s[i]) && s[i] != '-' &&
+		    (unsigned char)s[i] < 0x80)
+			return false;
+	return true;
+}
+
+bool
+validate_email(const char *e, const char **reason)
+{
+	const char	*at, *dom, *p, *dot;
+	size_t		 len, i;
+	unsigned char	 c;
+	bool		 digits;
+
+	len = e == NULL ? 0 : strlen(e);
+	if (len == 0) {
+		*reason = "must be an email address like name@example.com";
+		return false;
+	}
+	if (len > EMAIL_MAX) {
+		*reason = "must be at most 254 characters";
+		return false;
+	}
+	if (utf8_count(e) == -1) {
+		*reason = "must be valid UTF-8";
+		return false;
+	}
+	if ((at = strchr(e, '@')) == NULL || strchr(at + 1, '@') != NULL) {
+		*reason = "must contain exactly one '@'";
+		return false;
+	}
+	if (at == e || at - e > LOCAL_MAX) {
+		*reason = "must have 1 to 64 characters before the '@'";
+		return false;
+	}
+	for (i = 0; e + i < at; i++) {
+		c = (unsigned char)e[i];
+		/* ASCII blanks and controls, and C1 controls (C2 80..C2 9F) */
+		if (c <= 0x20 || c == 0x7f || (c == 0xc2 &&
+		    (unsigned char)e[i + 1] < 0xa0)) {
+			*reason = "must not contain spaces or control "
+			    "characters";
+			return false;
+		}
+	}
+	dom = at + 1;
+	if (strchr(dom, '.') == NULL) {
+		*reason = "must have a domain with a dot, like example.com";
+		return false;
+	}
+	for (p = dom; ; p = dot + 1) {
+		if ((dot = strchr(p, '.')) == NULL)
+			dot = p + strlen(p);
+		if (!label_ok(p, (size_t)(dot - p))) {
+			*reason = "must have a valid domain";
+			return false;
+		}
+		if (*dot == '\0')
+			break;
+	}
+	/* p is the top-level label: a numeric one means an IP address. */
+	digits = true;
+	for (; *p != '\0'; p++)
+		if (*p < '0' || *p > '9')
+			digits = false;
+	if (digits) {
+		*reason = "must have a valid domain";
+		return false;
+	}
+	return true;
+}
+
+int
+password_strength(const char *pw, const char *const *user_words)
+{
+	const char	*words[USER_WORDS_MAX + 1];
+	double		 lg;
+	size_t		 n = 0;
+
+	/* zxcvbn wants a non-const array; copy rather than cast away const */
+	while (user_words != NULL && user_words[n] != NULL &&
+	    n < USER_WORDS_MAX) {
+		words[n] = user_words[n];
+		n++;
+	}
+	words[n] = NULL;
+
+	/* log10(guesses) = entropy in bits * log10(2) */
+	lg = ZxcvbnMatch(pw, words, NULL) * 0.30102999566398120;
+	if (lg < 3)
+		return 0;
+	if (lg < 6)
+		return 1;
+	if (lg < 8)
+		return 2;
+	if (lg < 10)
+		return 3;
+	return 4;
+}
+
+bool
+validate_password(const char *pw, const char *username, const char *email,
+    long min_score, const char **reason)
+{
+	const char	*words[4], *at;
+	char		*local = NULL;
+	size_t		 n = 0, ulen;
+	long		 count;
+	bool		 ok = false;
+
+	if (pw == NULL || strlen(pw) > PASSWORD_MAX) {
+		*reason = pw == NULL ? "must be at least 8 characters" :
+		    "must be at most 1024 bytes";
+		return false;
+	}
+	if ((count = utf8_count(pw)) == -1) {
+		*reason = "must be valid UTF-8";
+		return false;
+	}
+	if (count < PASSWORD_MIN) {
+		*reason = "must be at least 8 characters";
+		return false;
+	}
+
+	/* the username is ASCII (validate_username), so bytes are characters */
+	ulen = username == NULL ? 0 : strlen(username);
+	if (ulen >= 3 && contains_fold(pw, username, ulen)) {
+		*reason = "must not contain the username";
+		return false;
+	}
+	if (email != NULL && (at = strchr(email, '@')) != NULL && at > email)
+		local = xstrndup(email, (size_t)(at - email));
+	if (local != NULL && utf8_count(local) >= 3 &&
+	    contains_fold(pw, local, strlen(local))) {
+		*reason = "must not contain the email address";
+		goto out;
+	}
+
+	if (ulen > 0)
+		words[n++] = username;
+	if (email != NULL && *email != '\0')
+		words[n++] = email;
+	if (local != NULL)
+		words[n++] = local;
+	words[n] = NULL;
+	if (password_strength(pw, words) < min_score) {
+		*reason = "is too easy to guess: try a few uncommon words";
+		goto out;
+	}
+	ok = true;
+out:
+	free(local);
+	return ok;
+}
+
+/* ------------------------------------------------------------- links */
+
+/* ------------------------------------------------------------- links */
+
+/* Is the authority [host][:port] of an http(s) URL, len bytes, acceptable? */
+static bool
+http_host_ok(const char *start, size_t len)
+{
+	const char	*end = start + len, *colon, *hend, *h;
+	size_t		 n;
+	bool		 dot = false;
+
+	if (memchr(start, '@', len) != NULL)
+		return false;		/* no user info: it only misleads */
+	if (len > 0 && *start == '[') {
+		hend = memchr(start, ']', len);
+		if (hend == NULL || hend == start + 1 ||
+		    strspn(start + 1, "0123456789abcdefABCDEF:.") !=
+		    (size_t)(hend - start - 1))
+			return false;
+		colon = hend + 1 < end ? hend + 1 : NULL;
+		if (colon != NULL && *colon != ':')
+			return false;
+	} else {
+		colon = memchr(start, ':', len);
+		hend = colon ? colon : end;
+		if (hend == start || *start == '.' || hend[-1] == '.')
+			return false;
+		for (h = start; h < hend; h++) {
+			if (*h == '.') {
+				if (h[1] == '.')
+					return false;
+				dot = true;
+			} else if (!isalnum((unsigned char)*h) && *h != '-' &&
+			    (unsigned char)*h < 0x80)
+				return false;
+		}
+		if (!dot && (hend - start != 9 ||
+		    strncasecmp(start, "localhost", 9) != 0))
+			return false;
+	}
+	if (colon != NULL) {
+		n = (size_t)(end - colon - 1);
+		if (n < 1 || n > 5 || strspn(colon + 1, "0123456789") < n)
+			return false;
+	}
+	return true;
+}
+
+bool
+validate_url(const char *url, const char **reason)
+{
+	static const char *const refused[] = { "javascript", "data",
+	    "vbscript", "file" };
+	const char	*s, *host;
+	size_t		 len, n, i;
+
+	len = strlen(url);
+	if (len == 0 || len > VALIDATE_URL_MAX)
+		goto bad;
+	for (s = url; *s != '\0'; s++)
+		if ((unsigned char)*s <= 0x20 || *s == 0x7f)
+			goto bad;
+	if (!isalpha((unsigned char)url[0]))
+		goto bad;
+	n = 1 + strspn(url + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+-.");
+	if (strncmp(url + n, "://", 3) != 0)
+		goto bad;
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (strlen(refused[i]) == n &&
+		    strncasecmp(url, refused[i], n) == 0)
+			goto bad;
+	if (!(n == 4 && strncasecmp(url, "http", 4) == 0) &&
+	    !(n == 5 && strncasecmp(url, "https", 5) == 0))
+		return true;		/* an app's own scheme */
+	host = url + n + 3;
+	if (http_host_ok(host, strcspn(host, "/?#")))
+		return true;
+bad:
+	*reason = "is not an acceptable URL";
+	return false;
+}
+
+bool
+validate_gid(const char *s)
+{
+	size_t	i;
+
+	if (s == NULL || strlen(s) != 36)
+		return false;
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return false;
+		} else if (!isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return true;
+}

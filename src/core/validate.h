@@ -1,0 +1,58 @@
+/* signet: rules for usernames, emails and passwords.  ISC licence. */
+#ifndef SIGNET_VALIDATE_H
+#define SIGNET_VALIDATE_H
+
+#include <stdbool.h>
+
+/*
+ * Each validate_*() returns true if the value passes, else false with
+ * *reason pointing to a static sentence for people ("must be ...").  The
+ * personalities put reasons in their own envelopes; none is JSON.
+ */
+
+/* 3..64 bytes of ASCII letters, digits, '.', '_', '-'; first alphanumeric. */
+bool	 validate_username(const char *u, const char **reason);
+
+/*
+ * At most 254 octets, valid UTF-8, one '@'; a local part of 1..64 octets
+ * without blanks or control characters; a domain of two or more labels of
+ * 1..63 letters, digits, hyphens or non-ASCII (IDN) bytes, none starting
+ * or ending with '-', and a top label that is not all digits.
+ */
+bool	 validate_email(const char *e, const char **reason);
+
+/*
+ * At least 8 characters (UTF-8 code points; invalid UTF-8 is refused), at
+ * most 1024 bytes; not containing the username or the email's local part
+ * (ASCII case folded, each only when at least 3 characters long); and a
+ * zxcvbn score of at least min_score, with the username, the email and its
+ * local part as user words.  username and email may be NULL.  No
+ * composition rules.
+ */
+bool	 validate_password(const char *pw, const char *username,
+	    const char *email, long min_score, const char **reason);
+
+/*
+ * zxcvbn's score of pw, 0..4, from its guesses (2^entropy): under 10^3,
+ * 10^6, 10^8, 10^10, and above.  user_words is a NULL-terminated list of
+ * words that count as guessable (may be NULL).
+ */
+int	 password_strength(const char *pw, const char *const *user_words);
+
+/* The longest URL validate_url() accepts, in bytes. */
+#define VALIDATE_URL_MAX	2048
+
+/*
+ * A URL a mail may link to (BEdita's customUrl rule): a scheme, "://",
+ * and for http and https a host that is a dotted name, "localhost", an
+ * IPv4 or a bracketed IPv6 address, without user info; other schemes (an
+ * app's "myapp://") may have anything after "://".  No blanks or control
+ * characters, at most VALIDATE_URL_MAX bytes; javascript:, data:,
+ * vbscript: and file: are refused.
+ */
+bool	 validate_url(const char *url, const char **reason);
+
+/* Does s look like a gid, a uuid in text (8-4-4-4-12 hex digits)? */
+bool	 validate_gid(const char *s);
+
+#endif

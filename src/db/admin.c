@@ -1,0 +1,116 @@
+/* signet: queries only signet-admin runs.  ISC licence. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "db/admin.h"
+#include "db/stmt.h"
+
+/* signet-admin user list */
+int
+db_admin_user_list(db_row_fn *each, void *arg)
+{
+	static struct stmt st = STMT("admin_user_list",
+	    "SELECT gid::text, username, email, status, "
+	    " to_char(created AT TIME ZONE 'UTC', "
+	    "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+	    " to_char(last_login AT TIME ZONE 'UTC', "
+	    "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+	    "FROM users ORDER BY created, id", 0);
+
+	return db_rows(&st, NULL, each, arg);
+}
+
+/* Run a statement and give its affected row count; 0 or -1. */
+static int
+affected(struct stmt *st, const char *const *params, long long *count)
+{
+	return (*count = db_changed(st, params)) == -1 ? -1 : 0;
+}
+
+/* signet-admin user disable */
+int
+db_admin_user_disable(const char *username)
+{
+	static struct stmt st = STMT("admin_user_disable",
+	    "UPDATE users SET status = 'disabled', "
+	    " token_epoch = token_epoch + 1 "
+	    "WHERE lower(username) = lower($1) AND status <> 'disabled'", 1);
+	const char	*params[] = { username };
+	long long	 n;
+
+	if (affected(&st, params, &n) == -1)
+		return -1;
+	return n > 0;
+}
+
+/* signet-admin purge */
+int
+db_admin_purge_pending(long long *count)
+{
+	static struct stmt st = STMT("admin_purge_pending",
+	    "DELETE FROM pending_signups WHERE expires_at <= now()", 0);
+
+	return affected(&st, NULL, count);
+}
+
+/* signet-admin purge */
+int
+db_admin_purge_confirmations(long long *count)
+{
+	static struct stmt st = STMT("admin_purge_confirmations",
+	    "DELETE FROM confirmations "
+	    "WHERE expires_at <= now() OR used_at IS NOT NULL", 0);
+
+	return affected(&st, NULL, count);
+}
+
+/* signet-admin purge */
+int
+db_admin_purge_throttles(long long *count)
+{
+	static struct stmt st = STMT("admin_purge_throttles",
+	    "DELETE FROM throttles WHERE last_at < now() - interval '2 days'",
+	    0);
+
+	return affected(&st, NULL, count);
+}
+
+/* signet-admin migrate */
+int
+db_admin_migrate_init(void)
+{
+	return db_simple("CREATE TABLE IF NOT EXISTS schema_versions ("
+	    "version integer PRIMARY KEY, name text NOT NULL, "
+	    "applied_at timestamptz NOT NULL DEFAULT now())");
+}
+
+/* signet-admin migrate: one migration at a time, across hosts */
+int
+db_admin_migrate_lock(void)
+{
+	static struct stmt st = STMT("migrate_lock",
+	    "SELECT pg_advisory_xact_lock(7369676)", 0);
+
+	return db_exec(&st, NULL);
+}
+
+/* signet-admin migrate */
+int
+db_admin_migrate_applied(int v)
+{
+	static struct stmt st = STMT("migrate_applied",
+	    "SELECT 1 FROM schema_versions WHERE version = $1", 1);
+	char		 vs[DB_INT_LEN];
+	const char	*params[] = { db_int(vs, v) };
+
+	return db_exists(&st, params);
+}
+
+/* signet-admin migrate */
+int
+db_admin_migrate_run(const char *sql)
+{
+	return db_simple(sql);
+}

@@ -1,0 +1,70 @@
+/* signet: the confirmations table: links and reset codes.  ISC licence. */
+#ifndef SIGNET_DB_CONFIRM_H
+#define SIGNET_DB_CONFIRM_H
+
+/*
+ * A confirmation is a one-time secret mailed to an address, stored only
+ * as an HMAC (bytea hex input text, "\x..."): a signup link, or a reset
+ * code tied to its validation token.  Every function returns -1 when the
+ * database failed.
+ */
+
+/* Kinds of link (the table's CHECK lists them with 'reset'). */
+#define CONFIRM_ACTIVATION	"activation"	/* a uuid link */
+#define CONFIRM_SIGNUP		"confirm"	/* an opaque token link */
+
+/*
+ * Store a link of kind for user_id: mac is the token's HMAC, valid ttl
+ * seconds; redirect may be NULL.  0 or -1.
+ */
+int	db_confirm_put(const char *kind, const char *mac, long long user_id,
+	    const char *redirect, long ttl) __attribute__((warn_unused_result));
+
+/*
+ * Use up the link of kind whose MAC is mac: only an unused, unexpired one,
+ * and only once however many requests race for it (the row lock of the
+ * UPDATE makes the losers see used_at set).  1 with *user_id, 0 when there
+ * is no such link, -1 failed.
+ */
+int	db_confirm_take(const char *kind, const char *mac, long long *user_id)
+	    __attribute__((warn_unused_result));
+
+/*
+ * A new reset code for user_id, valid ttl seconds; any older unused one
+ * of the user dies.  0 or -1.
+ */
+int	db_confirm_code_put(long long user_id, const char *token_mac,
+	    const char *code_mac, long ttl) __attribute__((warn_unused_result));
+
+/* A reset code as step 2 reads it.  code_mac owned. */
+struct confirm_code {
+	long long	 id;
+	char		*code_mac;	/* bytea as "\x..." hex text */
+	int		 attempts;
+	int		 usable;	/* not used, not expired */
+};
+
+void	db_confirm_code_free(struct confirm_code *);
+
+/* The reset code of user_id with token_mac: 1 found, 0 not, -1 failed. */
+int	db_confirm_code_get(long long user_id, const char *token_mac,
+	    struct confirm_code *c) __attribute__((warn_unused_result));
+
+/*
+ * Use up one try of the code, before comparing it: 1 when one was left
+ * (attempts < max, now counted), 0 when none is, -1 failed.  Counting
+ * first keeps the limit when requests race on one code.
+ */
+int	db_confirm_code_try(long long id, long max)
+	    __attribute__((warn_unused_result));
+
+/* Give a try back (the code was right, the new password weak).  0 or -1. */
+int	db_confirm_code_untry(long long id) __attribute__((warn_unused_result));
+
+/*
+ * Use the code up (inside the caller's transaction): 1 when this call
+ * took it, 0 when it was used or expired meanwhile, -1 failed.
+ */
+int	db_confirm_code_take(long long id) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,364 @@
+/* signet: the users table.  ISC licence. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xmalloc.h"
+#include "db/stmt.h"
+#include "db/user.h"
+
+#define ISO(c) "to_char(" c " AT TIME ZONE 'UTC', " \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"')"
+
+/* The columns user_row() reads, in its order. */
+#define USER_COLS "id, gid, username, email, name, avatar, status, " \
+	"language, timezone, consent, " ISO("verified_at") ", " \
+	ISO("last_login") ", " ISO("last_login_err") ", num_login_err, " \
+	ISO("created") ", " ISO("modified") ", token_epoch, password"
+
+void
+db_user_free(struct user *u)
+{
+	free(u->gid);
+	free(u->username);
+	free(u->email);
+	free(u->name);
+	free(u->avatar);
+	free(u->status);
+	free(u->language);
+	free(u->timezone);
+	free(u->verified);
+	free(u->last_login);
+	free(u->last_login_err);
+	free(u->created);
+	free(u->modified);
+	if (u->password != NULL)
+		xfreezero(u->password, strlen(u->password));
+	memset(u, 0, sizeof(*u));
+}
+
+/* db_fill_fn: a struct user from USER_COLS. */
+static void
+user_row(const PGresult *res, int r, void *obj)
+{
+	struct user	*u = obj;
+
+	u->id = atoll(PQgetvalue(res, r, 0));
+	u->gid = db_dup(res, r, 1);
+	u->username = db_dup(res, r, 2);
+	u->email = db_dup(res, r, 3);
+	u->name = db_dup(res, r, 4);
+	u->avatar = db_dup(res, r, 5);
+	u->status = db_dup(res, r, 6);
+	u->language = db_dup(res, r, 7);
+	u->timezone = db_dup(res, r, 8);
+	u->consent = atoi(PQgetvalue(res, r, 9));
+	u->verified = db_dup(res, r, 10);
+	u->last_login = db_dup(res, r, 11);
+	u->last_login_err = db_dup(res, r, 12);
+	u->num_login_err = atoi(PQgetvalue(res, r, 13));
+	u->created = db_dup(res, r, 14);
+	u->modified = db_dup(res, r, 15);
+	u->token_epoch = atol(PQgetvalue(res, r, 16));
+	u->password = db_dup(res, r, 17);
+}
+
+/* Run a one-row user query: 1 found, 0 not, -1 failed. */
+static int
+one_user(struct stmt *st, const char *const *params, struct user *u)
+{
+	memset(u, 0, sizeof(*u));
+	return db_one(st, params, user_row, u);
+}
+
+/* db_fill_fn: column 0 as text into a char[GID_LEN]. */
+static void
+gid_row(const PGresult *res, int r, void *obj)
+{
+	snprintf(obj, GID_LEN, "%s", PQgetvalue(res, r, 0));
+}
+
+/* /api/login, /auth */
+int
+db_user_by_username(const char *username, struct user *u)
+{
+	static struct stmt st = STMT("user_by_username",
+	    "SELECT " USER_COLS " FROM users "
+	    "WHERE lower(username) = lower($1)", 1);
+	const char	*params[] = { username };
+
+	return one_user(&st, params, u);
+}
+
+/* FreeSewing /login: a username, an email or a numeric id. */
+int
+db_user_by_login(const char *login, struct user *u)
+{
+	static struct stmt st = STMT("user_by_login",
+	    "SELECT " USER_COLS " FROM users "
+	    "WHERE lower(username) = lower($1) "
+	    " OR (lower(email) = lower($1) AND status <> 'invited') "
+	    " OR id::text = $1 "
+	    "ORDER BY lower(username) = lower($1) DESC, "
+	    " status = 'active' DESC, id LIMIT 1", 1);
+	const char	*params[] = { login };
+
+	return one_user(&st, params, u);
+}
+
+int
+db_user_by_gid(const char *gid, struct user *u)
+{
+	static struct stmt st = STMT("user_by_gid",
+	    "SELECT " USER_COLS " FROM users WHERE gid = $1::uuid", 1);
+	const char	*params[] = { gid };
+
+	return one_user(&st, params, u);
+}
+
+/* signup_request, signup, signet-admin user disable: is the name used? */
+int
+db_user_name_taken(const char *username)
+{
+	static struct stmt st = STMT("user_name_taken",
+	    "SELECT 1 FROM users WHERE lower(username) = lower($1)", 1);
+	const char	*params[] = { username };
+
+	return db_exists(&st, params);
+}
+
+/* /api/signup: the invited placeholder of the email, else a new row. */
+int
+db_user_create_active(const char *username, const char *email,
+    const char *password, const char *language, struct user *u)
+{
+	static struct stmt claim = STMT("user_claim_invited",
+	    "UPDATE users SET username = $1, password = $3, language = $4, "
+	    " status = 'active', verified_at = now() "
+	    "WHERE id = (SELECT id FROM users WHERE lower(email) = lower($2) "
+	    " AND status = 'invited' ORDER BY id LIMIT 1 FOR UPDATE) "
+	    "RETURNING " USER_COLS, 4);
+	static struct stmt ins = STMT("user_insert_active",
+	    "INSERT INTO users (username, email, password, language, status, "
+	    " verified_at) VALUES ($1, $2, $3, $4, 'active', now()) "
+	    "RETURNING " USER_COLS, 4);
+	const char	*params[] = { username, email, password, language };
+	int		 rc;
+
+	if ((rc = one_user(&claim, params, u)) != 0)
+		return rc == 1 ? 0 : -1;
+	return one_user(&ins, params, u) == 1 ? 0 : -1;
+}
+
+/* every login: success */
+int
+db_user_login_ok(long long id, const char *rehash)
+{
+	static struct stmt st = STMT("user_login_ok",
+	    "UPDATE users SET last_login = now(), num_login_err = 0, "
+	    " password = coalesce($2, password) WHERE id = $1", 2);
+	char		 ids[DB_INT_LEN];
+	const char	*params[] = { db_int(ids, id), rehash };
+
+	return db_exec(&st, params);
+}
+
+/* every login: failure */
+int
+db_user_login_failed(long long id)
+{
+	static struct stmt st = STMT("user_login_failed",
+	    "UPDATE users SET last_login_err = now(), "
+	    " num_login_err = num_login_err + 1 WHERE id = $1", 1);
+	char		 ids[DB_INT_LEN];
+	const char	*params[] = { db_int(ids, id) };
+
+	return db_exec(&st, params);
+}
+
+/* /api/logout */
+int
+db_user_bump_epoch(long long id)
+{
+	static struct stmt st = STMT("user_bump_epoch",
+	    "UPDATE users SET token_epoch = token_epoch + 1 WHERE id = $1", 1);
+	char		 ids[DB_INT_LEN];
+	const char	*params[] = { db_int(ids, id) };
+
+	return db_exec(&st, params);
+}
+
+/* db_fill_fn: column 0 as a long long. */
+static void
+id_row(const PGresult *res, int r, void *obj)
+{
+	*(long long *)obj = atoll(PQgetvalue(res, r, 0));
+}
+
+/* Every route that needs a JWT of an active user */
+int
+db_user_auth(const char *gid, long epoch, long long *id)
+{
+	static struct stmt st = STMT("user_auth",
+	    "SELECT id FROM users WHERE gid = $1::uuid AND status = 'active' "
+	    " AND token_epoch = $2", 2);
+	char		 ep[DB_INT_LEN];
+	const char	*params[] = { gid, db_int(ep, epoch) };
+
+	return db_one(&st, params, id_row, id);
+}
+
+/* Where db_user_lock() puts what it read. */
+struct lock_out {
+	char	**gid;
+	char	**status;
+};
+
+/* db_fill_fn: gid and status. */
+static void
+lock_row(const PGresult *res, int r, void *obj)
+{
+	struct lock_out	*o = obj;
+
+	*o->gid = db_dup(res, r, 0);
+	*o->status = db_dup(res, r, 1);
+}
+
+/* BEdita /signup/activation, FreeSewing /confirm/signup/<id> */
+int
+db_user_lock(long long id, char **gid, char **status)
+{
+	static struct stmt st = STMT("user_lock",
+	    "SELECT gid, status FROM users WHERE id = $1 FOR UPDATE", 1);
+	char		 ids[DB_INT_LEN];
+	const char	*params[] = { db_int(ids, id) };
+	struct lock_out	 o = { gid, status };
+
+	*gid = *status = NULL;
+	return db_one(&st, params, lock_row, &o);
+}
+
+/* BEdita /signup/activation, FreeSewing /confirm/signup/<id> */
+int
+db_user_activate(long long id, long consent)
+{
+	static struct stmt st = STMT("user_activate",
+	    "UPDATE users SET status = 'active', "
+	    " verified_at = coalesce(verified_at, now()), "
+	    " consent = CASE WHEN $2::int > 0 THEN $2::int ELSE consent END "
+	    "WHERE id = $1", 2);
+	char		 ids[DB_INT_LEN], c[DB_INT_LEN];
+	const char	*params[] = { db_int(ids, id), db_int(c, consent) };
+
+	return db_exec(&st, params);
+}
+
+/* db_fill_fn: column 0 as a long. */
+static void
+long_row(const PGresult *res, int r, void *obj)
+{
+	*(long *)obj = atol(PQgetvalue(res, r, 0));
+}
+
+/* /api/reset_password */
+int
+db_user_set_password(long long user_id, const char *mcf, long *epoch)
+{
+	static struct stmt st = STMT("user_set_password",
+	    "UPDATE users SET password = $2, token_epoch = token_epoch + 1, "
+	    " num_login_err = 0 WHERE id = $1 AND status = 'active' "
+	    "RETURNING token_epoch", 2);
+	char		 uid[DB_INT_LEN];
+	const char	*params[] = { db_int(uid, user_id), mcf };
+
+	return db_one(&st, params, long_row, epoch);
+}
+
+void
+db_user_targets_free(struct user_target *a, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(a[i].gid);
+		free(a[i].username);
+		free(a[i].email);
+		free(a[i].language);
+	}
+	free(a);
+}
+
+/* /api/reset_password_request */
+int
+db_user_targets(const char *login, size_t max, struct user_target **out,
+    size_t *n)
+{
+	static struct stmt st = STMT("user_targets",
+	    "SELECT id, gid::text, username, email, language FROM users "
+	    "WHERE (lower(username) = lower($1) OR lower(email) = lower($1)) "
+	    " AND status = 'active' ORDER BY id LIMIT $2", 2);
+	char		 lim[DB_INT_LEN];
+	const char	*params[] = { login, db_int(lim, (long long)max) };
+	PGresult	*res;
+	int		 i, rows;
+
+	*out = NULL;
+	*n = 0;
+	if ((res = db_query(&st, params)) == NULL)
+		return -1;
+	rows = PQntuples(res);
+	if (rows > 0)
+		*out = xcalloc((size_t)rows, sizeof(**out));
+	for (i = 0; i < rows; i++) {
+		(*out)[i].id = atoll(PQgetvalue(res, i, 0));
+		(*out)[i].gid = db_dup(res, i, 1);
+		(*out)[i].username = db_dup(res, i, 2);
+		(*out)[i].email = db_dup(res, i, 3);
+		(*out)[i].language = db_dup(res, i, 4);
+	}
+	*n = (size_t)rows;
+	PQclear(res);
+	return 0;
+}
+
+/* /api/signup, members/invite, signet-admin invite */
+int
+db_user_lock_email(const char *email)
+{
+	/* Two int4 keys: a lock space apart from migrate's bigint key. */
+	static struct stmt st = STMT("user_lock_email",
+	    "SELECT pg_advisory_xact_lock(1936287346, hashtext(lower($1)))", 1);
+	const char	*params[] = { email };
+
+	return db_exec(&st, params);
+}
+
+/* members/invite, signet-admin invite: by email */
+int
+db_user_invitee(const char *email, char gid[GID_LEN])
+{
+	static struct stmt st = STMT("user_invitee",
+	    "SELECT gid::text FROM users WHERE lower(email) = lower($1) "
+	    " AND status IN ('active', 'invited') "
+	    "ORDER BY status = 'active' DESC, id LIMIT 1", 1);
+	const char	*params[] = { email };
+
+	gid[0] = '\0';
+	return db_one(&st, params, gid_row, gid);
+}
+
+/* members/invite, signet-admin invite: an address nobody uses yet */
+int
+db_user_placeholder(const char *email, const char *language,
+    char gid[GID_LEN])
+{
+	static struct stmt st = STMT("user_placeholder",
+	    "INSERT INTO users (email, language, status) "
+	    "VALUES ($1, $2, 'invited') RETURNING gid::text", 2);
+	const char	*params[] = { email, language };
+
+	gid[0] = '\0';
+	return db_one(&st, params, gid_row, gid) == 1 ? 0 : -1;
+}

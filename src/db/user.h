@@ -1,0 +1,140 @@
+/* signet: the users table.  ISC licence. */
+#ifndef SIGNET_DB_USER_H
+#define SIGNET_DB_USER_H
+
+#include <stddef.h>
+
+/* Text of a uuid, with its NUL. */
+#define GID_LEN		37
+
+/* A user as every personality shows it.  Strings owned; db_user_free(). */
+struct user {
+	long long	 id;
+	char		*gid;
+	char		*username;	/* NULL for an invited placeholder */
+	char		*email;
+	char		*name;
+	char		*avatar;	/* NULL when none */
+	char		*status;	/* invited | draft | active | disabled */
+	char		*language;
+	char		*timezone;
+	int		 consent;
+	char		*verified;	/* ISO 8601 or NULL, likewise below */
+	char		*last_login;
+	char		*last_login_err;
+	int		 num_login_err;
+	char		*created;
+	char		*modified;
+	long		 token_epoch;
+	char		*password;	/* MCF or NULL; the core's, never shown */
+};
+
+/* Free what u holds (the password wiped first) and zero it. */
+void	db_user_free(struct user *u);
+
+/*
+ * Lookups fill *u (db_user_free() it) and return 1 when found, 0 when not,
+ * -1 when the database failed.  Names compare case-insensitively.
+ */
+int	db_user_by_username(const char *username, struct user *u)
+	    __attribute__((warn_unused_result));
+/* A username, an email (not of a placeholder) or a numeric id. */
+int	db_user_by_login(const char *login, struct user *u)
+	    __attribute__((warn_unused_result));
+int	db_user_by_gid(const char *gid, struct user *u)
+	    __attribute__((warn_unused_result));
+
+/* Is the username used by any account?  1, 0 or -1. */
+int	db_user_name_taken(const char *username)
+	    __attribute__((warn_unused_result));
+
+/*
+ * A new active user, or the invited placeholder of email made active (it
+ * keeps its gid).  Fills *u.  0; -1 with db_sqlstate() UNIQUE when the
+ * username was taken meanwhile.
+ */
+int	db_user_create_active(const char *username, const char *email,
+	    const char *password, const char *language, struct user *u)
+	    __attribute__((warn_unused_result));
+
+/* After a good password: last_login, reset the error count, new hash. */
+int	db_user_login_ok(long long id, const char *rehash)
+	    __attribute__((warn_unused_result));
+/* After a bad one: last_login_err, num_login_err + 1. */
+int	db_user_login_failed(long long id) __attribute__((warn_unused_result));
+
+/* Revoke every token: token_epoch + 1.  0 or -1. */
+int	db_user_bump_epoch(long long id) __attribute__((warn_unused_result));
+
+/* Token check: *id of the active user gid whose epoch is epoch; 1/0/-1. */
+int	db_user_auth(const char *gid, long epoch, long long *id)
+	    __attribute__((warn_unused_result));
+
+/*
+ * Lock user id for the rest of the transaction and read its gid and
+ * status (both the caller's to free).  1, 0 when gone, -1 failed.
+ */
+int	db_user_lock(long long id, char **gid, char **status)
+	    __attribute__((warn_unused_result));
+
+/*
+ * A link was good: user id becomes active and verified (now, unless it
+ * already was); consent > 0 replaces the stored consent.  0 or -1.
+ */
+int	db_user_activate(long long id, long consent)
+	    __attribute__((warn_unused_result));
+
+/*
+ * Set user_id's password (MCF), revoke its tokens (token_epoch + 1) and
+ * clear its login error count.  *epoch gets the new epoch.  1 done, 0
+ * the user is not active (any more), -1 failed.
+ */
+int	db_user_set_password(long long user_id, const char *mcf, long *epoch)
+	    __attribute__((warn_unused_result));
+
+/* An account a mail may reach (a reset code).  Strings owned. */
+struct user_target {
+	long long	 id;
+	char		*gid;
+	char		*username;
+	char		*email;
+	char		*language;
+};
+
+void	db_user_targets_free(struct user_target *, size_t n);
+
+/*
+ * The active accounts whose username or email is login (case-
+ * insensitively; usernames never hold '@', so one of the two applies),
+ * oldest first, at most max.  *out (free with db_user_targets_free())
+ * and *n; 0 or -1.
+ */
+int	db_user_targets(const char *login, size_t max,
+	    struct user_target **out, size_t *n)
+	    __attribute__((warn_unused_result));
+
+/*
+ * Serialize the flows that claim or invite an address (an advisory lock
+ * on its lower case, until the end of the transaction), so that two of
+ * them never make two rows for it.  0 or -1.
+ */
+int	db_user_lock_email(const char *email)
+	    __attribute__((warn_unused_result));
+
+/*
+ * The account an invitation by email goes to: the oldest active user
+ * with that address, else its invited placeholder.  1 found (*gid), 0
+ * none, -1 failed.
+ */
+int	db_user_invitee(const char *email, char gid[GID_LEN])
+	    __attribute__((warn_unused_result));
+
+/*
+ * A placeholder user for an invited address (status invited, no username
+ * or password); a later Unicat signup with that address claims it and
+ * keeps its gid.  *gid gets it.  0 or -1.
+ */
+int	db_user_placeholder(const char *email, const char *language,
+	    char gid[GID_LEN]) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,544 @@
+/* signet: the BEdita personality: /signup, /signup/activation, /auth. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "base/conf.h"
+#include "base/xmalloc.h"
+#include "core/account.h"
+#include "core/activation.h"
+#include "core/code.h"
+#include "core/token.h"
+#include "wire/bedita.h"
+#include "wire/req.h"
+
+#define JSONAPI	"application/vnd.api+json"
+
+/* Room for the detail of every field of a request (a few names each). */
+#define DETAIL_MAX	1024
+
+/* BEdita's message for a value its rules refuse. */
+#define INVALID	"The provided value is invalid"
+
+static bool	api_key_ok(struct req *);
+
+const struct persona bedita_persona = {
+	.name = "bedita",
+	.content_type = JSONAPI,
+	.fail = bedita_fail,
+	.admit = api_key_ok,
+	.signup = bedita_signup,
+};
+
+/* BEdita's names of the core's fields. */
+static const struct field_name bedita_names[] = {
+	{ "link", "activation_url" },
+	{ "redirect", "redirect_url" },
+	{ "token", "uuid" },
+};
+
+/* {"self": <this request's URL>, "home": <public_url>/home} */
+static struct json_object *
+links(const struct req *r)
+{
+	struct json_object	*l;
+	char			*self;
+
+	self = xasprintf("%s%s%s%s", cf->public_url, r->path,
+	    *r->query ? "?" : "", r->query);
+	l = json_object_new_object();
+	json_object_object_add(l, "self", json_object_new_string(self));
+	free(self);
+	self = xasprintf("%s/home", cf->public_url);
+	json_object_object_add(l, "home", json_object_new_string(self));
+	free(self);
+	return l;
+}
+
+void
+bedita_error(struct req *r, int status, const char *title, const char *detail,
+    const char *code)
+{
+	struct json_object	*o, *e;
+	char			 st[8];
+
+	snprintf(st, sizeof(st), "%d", status);
+	e = json_object_new_object();
+	json_object_object_add(e, "status", json_object_new_string(st));
+	json_object_object_add(e, "title", json_object_new_string(title));
+	if (detail != NULL)
+		json_object_object_add(e, "detail",
+		    json_object_new_string(detail));
+	if (code != NULL)
+		json_object_object_add(e, "code", json_object_new_string(code));
+	o = json_object_new_object();
+	json_object_object_add(o, "error", e);
+	json_object_object_add(o, "links", links(r));
+	req_reply(r, status, o);
+}
+
+/* Append "[field.rule]: message" to buf (size sz), blank separated. */
+static void
+detail_add(char *buf, size_t sz, const char *field, const char *rule,
+    const char *message)
+{
+	size_t	len = strlen(buf);
+
+	if (len < sz)
+		snprintf(buf + len, sz - len, "%s[%s.%s]: %s", len ? " " : "",
+		    field, rule, message);
+}
+
+/*
+ * The BEdita validation rule a field fails, and the message BEdita gives
+ * for it (NULL: the core's reason).
+ */
+static const char *
+rule_of(const char *field, const char **message)
+{
+	*message = NULL;
+	if (strcmp(field, "email") == 0)
+		return "email";
+	if (strcmp(field, "activation_url") == 0 ||
+	    strcmp(field, "redirect_url") == 0) {
+		*message = INVALID;
+		return "customUrl";
+	}
+	return "valid";
+}
+
+void
+bedita_fail(struct req *r, const struct problem *p)
+{
+	const char	*rule, *message;
+	char		 detail[DETAIL_MAX] = "";
+	size_t		 i;
+
+	req_problem_headers(r, p);
+	switch (p->kind) {
+	case PROB_BAD_BODY:
+		bedita_error(r, 400, "Bad Request",
+		    "the body must be a JSON object", NULL);
+		break;
+	case PROB_MISSING:
+		detail_add(detail, sizeof(detail), p->field, "_required",
+		    "This field is required");
+		bedita_error(r, 400, "Invalid data", detail, NULL);
+		break;
+	case PROB_INVALID:
+		detail_add(detail, sizeof(detail), p->field, "scalar", INVALID);
+		bedita_error(r, 400, "Invalid data", detail, NULL);
+		break;
+	case PROB_VALIDATION:
+		/* BEdita lists every failed rule, as its renderer does. */
+		for (i = 0; i < p->nverrs; i++) {
+			rule = rule_of(p->verrs[i].field, &message);
+			detail_add(detail, sizeof(detail), p->verrs[i].field,
+			    rule, message ? message : p->verrs[i].reason);
+		}
+		bedita_error(r, 400, "Invalid data", detail, NULL);
+		break;
+	case PROB_UNAUTHORIZED:
+		bedita_error(r, 401, "Unauthorized", NULL, NULL);
+		break;
+	case PROB_LOGIN_FAILED:
+		bedita_error(r, 401, "Login request not successful", NULL,
+		    NULL);
+		break;
+	case PROB_FORBIDDEN:
+		bedita_error(r, 403, p->detail ? p->detail : "Forbidden", NULL,
+		    NULL);
+		break;
+	case PROB_NOT_FOUND:
+		bedita_error(r, 404, "Not Found", p->detail, NULL);
+		break;
+	case PROB_METHOD:
+		bedita_error(r, 405, "Method Not Allowed", NULL, NULL);
+		break;
+	case PROB_CONFLICT:
+		bedita_error(r, 409, p->detail ? p->detail : "Conflict", NULL,
+		    NULL);
+		break;
+	case PROB_TOO_LARGE:
+		bedita_error(r, 413, "Payload Too Large", NULL, NULL);
+		break;
+	case PROB_INVITE_INVALID:
+		bedita_error(r, 400, "Invalid data", p->detail, NULL);
+		break;
+	case PROB_RATE_LIMITED:
+		bedita_error(r, 429, "Too Many Requests", NULL, NULL);
+		break;
+	case PROB_UNAVAILABLE:
+		bedita_error(r, 503, "Service Unavailable", NULL, NULL);
+		break;
+	case PROB_INTERNAL:
+		bedita_error(r, 500, "Internal Server Error", NULL, NULL);
+		break;
+	}
+}
+
+/*
+ * With bedita_api_keys set, every BEdita request must carry one of those
+ * keys in X-Api-Key.  Answers the 403 itself and returns false when it
+ * does not.  The keys are compared in constant time per candidate.
+ */
+static bool
+api_key_ok(struct req *r)
+{
+	struct problem	 p = { .kind = PROB_FORBIDDEN,
+	    .detail = "Invalid API key" };
+	const char	*list = cf->bedita_api_keys, *key;
+	size_t		 n, klen;
+	bool		 ok = false;
+
+	if (list[strspn(list, ", \t")] == '\0')
+		return true;
+	if ((key = req_param(r, "HTTP_X_API_KEY")) != NULL) {
+		klen = strlen(key);
+		for (;;) {
+			list += strspn(list, ", \t");
+			if (*list == '\0')
+				break;
+			n = strcspn(list, ", \t");
+			if (n == klen && code_equal(list, key, n))
+				ok = true;
+			list += n;
+		}
+	}
+	if (!ok)
+		bedita_fail(r, &p);
+	return ok;
+}
+
+/*
+ * A body field: at the top level (BEdita's documented form), else in a
+ * JSON:API wrapper's data.attributes or data.meta (where BEdita's own
+ * clients put activation_url and redirect_url).  NULL when absent or null.
+ */
+static struct json_object *
+field(const struct req *r, const char *name)
+{
+	static const char *const parts[] = { "attributes", "meta" };
+	struct json_object	*v, *data, *part;
+	size_t			 i;
+
+	if (r->json == NULL)
+		return NULL;
+	if (json_object_object_get_ex(r->json, name, &v) &&
+	    !json_object_is_type(v, json_type_null))
+		return v;
+	if (!json_object_object_get_ex(r->json, "data", &data) ||
+	    !json_object_is_type(data, json_type_object))
+		return NULL;
+	for (i = 0; i < 2; i++)
+		if (json_object_object_get_ex(data, parts[i], &part) &&
+		    json_object_is_type(part, json_type_object) &&
+		    json_object_object_get_ex(part, name, &v) &&
+		    !json_object_is_type(v, json_type_null))
+			return v;
+	return NULL;
+}
+
+/*
+ * Read the string fields names[0..n-1] ('?' first: optional; an empty
+ * optional one counts as absent).  Like BEdita, report every field that
+ * is missing, empty or not a string, in one 400 "Invalid data"; returns
+ * false after answering it.
+ */
+static bool
+strings(struct req *r, const char *const *names, size_t n, const char **out)
+{
+	struct json_object	*v;
+	const char		*name;
+	char			 detail[DETAIL_MAX] = "";
+	bool			 optional;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		name = names[i];
+		if ((optional = *name == '?'))
+			name++;
+		out[i] = NULL;
+		if ((v = field(r, name)) == NULL) {
+			if (!optional)
+				detail_add(detail, sizeof(detail), name,
+				    "_required", "This field is required");
+		} else if (!json_object_is_type(v, json_type_string))
+			detail_add(detail, sizeof(detail), name, "scalar",
+			    INVALID);
+		else if (*json_object_get_string(v) != '\0')
+			out[i] = json_object_get_string(v);
+		else if (!optional)
+			detail_add(detail, sizeof(detail), name, "_empty",
+			    "This field cannot be left empty");
+	}
+	if (*detail == '\0')
+		return true;
+	bedita_error(r, 400, "Invalid data", detail, NULL);
+	return false;
+}
+
+/* The JSON:API users resource of u: never a password hash. */
+static struct json_object *
+user_resource(const struct user *u)
+{
+	struct json_object	*d, *a, *m, *rel, *roles, *l;
+	char			 id[24], *s;
+
+	snprintf(id, sizeof(id), "%lld", u->id);
+	a = json_object_new_object();
+	json_object_object_add(a, "username", jstr(u->username));
+	json_object_object_add(a, "name", u->name && *u->name ?
+	    jstr(u->name) : NULL);
+	json_object_object_add(a, "surname", NULL);
+	json_object_object_add(a, "email", jstr(u->email));
+	json_object_object_add(a, "status", jstr(u->status));
+	s = xasprintf("user-%s", u->username ? u->username : id);
+	json_object_object_add(a, "uname", json_object_new_string(s));
+	free(s);
+	json_object_object_add(a, "title", NULL);
+	json_object_object_add(a, "description", NULL);
+	json_object_object_add(a, "lang", jstr(u->language));
+
+	m = json_object_new_object();
+	json_object_object_add(m, "blocked",
+	    json_object_new_boolean(strcmp(u->status, "disabled") == 0));
+	json_object_object_add(m, "last_login", jstr(u->last_login));
+	json_object_object_add(m, "last_login_err", jstr(u->last_login_err));
+	json_object_object_add(m, "num_login_err",
+	    json_object_new_int(u->num_login_err));
+	json_object_object_add(m, "verified", jstr(u->verified));
+	json_object_object_add(m, "locked", json_object_new_boolean(0));
+	json_object_object_add(m, "created", jstr(u->created));
+	json_object_object_add(m, "modified", jstr(u->modified));
+
+	l = json_object_new_object();
+	s = xasprintf("%s/users/%s/roles", cf->public_url, id);
+	json_object_object_add(l, "related", json_object_new_string(s));
+	free(s);
+	s = xasprintf("%s/users/%s/relationships/roles", cf->public_url, id);
+	json_object_object_add(l, "self", json_object_new_string(s));
+	free(s);
+	roles = json_object_new_object();
+	json_object_object_add(roles, "links", l);
+	rel = json_object_new_object();
+	json_object_object_add(rel, "roles", roles);
+
+	d = json_object_new_object();
+	json_object_object_add(d, "id", json_object_new_string(id));
+	json_object_object_add(d, "type", json_object_new_string("users"));
+	json_object_object_add(d, "attributes", a);
+	json_object_object_add(d, "meta", m);
+	json_object_object_add(d, "relationships", rel);
+	l = json_object_new_object();
+	s = xasprintf("%s/users/%s", cf->public_url, id);
+	json_object_object_add(l, "self", json_object_new_string(s));
+	free(s);
+	json_object_object_add(d, "links", l);
+	return d;
+}
+
+char *
+bedita_urlencode(const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	char			*out, *o;
+	unsigned char		 c;
+
+	o = out = xmalloc(strlen(s) * 3 + 1);
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (isalnum(c) && c < 0x80)
+			*o++ = (char)c;
+		else if (c == '-' || c == '.' || c == '_' || c == '~')
+			*o++ = (char)c;
+		else {
+			*o++ = '%';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+char *
+bedita_link(const char *url, const char *uuid, const char *redirect)
+{
+	const char	*sep;
+	char		*enc, *link;
+	size_t		 len = strlen(url);
+
+	if (strchr(url, '?') == NULL)
+		sep = "?";
+	else if (len > 0 && (url[len - 1] == '?' || url[len - 1] == '&'))
+		sep = "";
+	else
+		sep = "&";
+	if (redirect == NULL)
+		return xasprintf("%s%suuid=%s", url, sep, uuid);
+	enc = bedita_urlencode(redirect);
+	link = xasprintf("%s%suuid=%s&redirect_url=%s", url, sep, uuid, enc);
+	free(enc);
+	return link;
+}
+
+/* The link of a BEdita signup's mail (struct link_signup's link). */
+static char *
+signup_link(const struct link_signup *s, const char *uuid)
+{
+	return bedita_link(s->link_url, uuid, s->redirect);
+}
+
+/*
+ * POST /signup (BEdita) {username, password, email, activation_url
+ * [, redirect_url]}: 202 with the draft user.  An optional "lang" picks
+ * the language of the activation mail (default_language otherwise).
+ */
+void
+bedita_signup(struct req *r)
+{
+	static const char *const fields[] = { "username", "password", "email",
+	    "activation_url", "?redirect_url", "?lang" };
+	const char		*v[6];
+	struct problem		 p = { 0 };
+	struct user		 u;
+	struct json_object	*o;
+	char			*title;
+
+	if (!strings(r, fields, 6, v))
+		return;
+	if (activation_signup(&(struct link_signup){ .username = v[0],
+	    .password = v[1], .email = v[2], .link_url = v[3],
+	    .redirect = v[4], .language = v[5], .form = LINK_UUID,
+	    .template = "activation", .link = signup_link,
+	    .client = r->remote }, &u, &p) == -1) {
+		if (p.kind == PROB_CONFLICT && strcmp(p.field, "username") == 0) {
+			title = xasprintf("User \"%s\" already registered",
+			    v[0]);
+			bedita_error(r, 400, title, NULL, "be_user_exists");
+			free(title);
+		} else if (p.kind == PROB_CONFLICT)
+			bedita_error(r, 400, "Invalid data",
+			    "[email.unique]: " INVALID, NULL);
+		else {
+			problem_rename(&p, FIELD_NAMES(bedita_names));
+			bedita_fail(r, &p);
+		}
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "data", user_resource(&u));
+	json_object_object_add(o, "links", links(r));
+	db_user_free(&u);
+	req_reply(r, 202, o);
+}
+
+/* POST /signup/activation {uuid}: 202 with an empty body. */
+void
+bedita_activation(struct req *r)
+{
+	static const char *const fields[] = { "uuid" };
+	const char	*v[1];
+	struct problem	 p = { 0 };
+
+	if (!strings(r, fields, 1, v))
+		return;
+	if (activation_confirm(LINK_UUID, v[0], 0, false, NULL, &p) == -1) {
+		if (p.kind == PROB_CONFLICT)
+			p.detail = "User already active";
+		problem_rename(&p, FIELD_NAMES(bedita_names));
+		bedita_fail(r, &p);
+		return;
+	}
+	req_reply(r, 202, NULL);
+}
+
+/* 200 {"meta": {"jwt", "renew"}, "links"} for user gid at epoch. */
+static void
+tokens(struct req *r, const char *gid, long epoch)
+{
+	struct json_object	*o, *m;
+	struct problem		 p = { .kind = PROB_INTERNAL };
+	char			*jwt, *renew = NULL;
+
+	if ((jwt = token_issue(gid, epoch, NULL)) == NULL ||
+	    (renew = token_issue(gid, epoch, NULL)) == NULL) {
+		free(jwt);
+		bedita_fail(r, &p);
+		return;
+	}
+	m = json_object_new_object();
+	json_object_object_add(m, "jwt", json_object_new_string(jwt));
+	json_object_object_add(m, "renew", json_object_new_string(renew));
+	o = json_object_new_object();
+	json_object_object_add(o, "meta", m);
+	json_object_object_add(o, "links", links(r));
+	req_reply(r, 200, o);
+	free(jwt);
+	free(renew);
+}
+
+/* A string field of the body, or NULL when absent or not a string. */
+static const char *
+string_or_null(const struct req *r, const char *name)
+{
+	struct json_object	*v;
+
+	if ((v = field(r, name)) == NULL ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/*
+ * POST /auth {username, password[, grant_type]}: a JWT and a renew token.
+ *
+ * signet's tokens have no separate refresh kind: "renew" is a second JWT
+ * from token_issue(), as long-lived as "jwt".  BEdita's renewal, grant_type
+ * "refresh_token" (or a body without credentials) with the renew token in
+ * Authorization, is answered with a fresh pair while the token is valid,
+ * its user active and its epoch current (logout revokes it).  Any failure
+ * is BEdita's one 401 "Login request not successful".
+ */
+void
+bedita_auth(struct req *r)
+{
+	struct bearer	 b;
+	struct problem	 p = { 0 };
+	struct user	 u;
+	const char	*name, *pw, *grant;
+
+	name = string_or_null(r, "username");
+	pw = string_or_null(r, "password");
+	grant = string_or_null(r, "grant_type");
+	if ((grant != NULL && strcmp(grant, "refresh_token") == 0) ||
+	    (grant == NULL && name == NULL && pw == NULL && r->authz != NULL)) {
+		if (account_bearer(r->authz, true, &b, &p) == -1) {
+			if (p.kind == PROB_UNAUTHORIZED)
+				p.kind = PROB_LOGIN_FAILED;
+			bedita_fail(r, &p);
+			return;
+		}
+		tokens(r, b.gid, b.epoch);
+		account_bearer_free(&b);
+		return;
+	}
+	if ((grant != NULL && strcmp(grant, "password") != 0) ||
+	    name == NULL || pw == NULL) {
+		p.kind = PROB_LOGIN_FAILED;
+		bedita_fail(r, &p);
+		return;
+	}
+	if (account_login(name, LOGIN_USERNAME, pw, r->remote, &u, &p) == -1) {
+		bedita_fail(r, &p);
+		return;
+	}
+	tokens(r, u.gid, u.token_epoch);
+	db_user_free(&u);
+}
