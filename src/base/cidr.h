@@ -1,4 +1,4 @@
-/* signet: address ranges for trusted_proxies and throttle_exempt.  ISC licence. */
+/* signet: address ranges (trusted_proxies, throttle_exempt).  ISC licence. */
 #ifndef SIGNET_CIDR_H
 #define SIGNET_CIDR_H
 

@@ -38,11 +38,8 @@ db_admin_user_disable(const char *username)
 	    " token_epoch = token_epoch + 1 "
 	    "WHERE lower(username) = lower($1) AND status <> 'disabled'", 1);
 	const char	*params[] = { username };
-	long long	 n;
 
-	if (affected(&st, params, &n) == -1)
-		return -1;
-	return n > 0;
+	return db_changed_any(&st, params);
 }
 
 /* signet-admin purge */

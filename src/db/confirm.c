@@ -106,11 +106,8 @@ db_confirm_code_try(long long id, long max)
 	    "WHERE id = $1 AND attempts < $2", 2);
 	char		 ids[DB_INT_LEN], m[DB_INT_LEN];
 	const char	*params[] = { db_int(ids, id), db_int(m, max) };
-	long long	 n;
 
-	if ((n = db_changed(&st, params)) == -1)
-		return -1;
-	return n > 0;
+	return db_changed_any(&st, params);
 }
 
 /* /api/reset_password: the right code with a weak password */
@@ -135,9 +132,6 @@ db_confirm_code_take(long long id)
 	    " AND used_at IS NULL AND expires_at > now()", 1);
 	char		 ids[DB_INT_LEN];
 	const char	*params[] = { db_int(ids, id) };
-	long long	 n;
 
-	if ((n = db_changed(&st, params)) == -1)
-		return -1;
-	return n > 0;
+	return db_changed_any(&st, params);
 }

@@ -177,6 +177,16 @@ db_changed(struct stmt *st, const char *const *params)
 }
 
 int
+db_changed_any(struct stmt *st, const char *const *params)
+{
+	long long	n;
+
+	if ((n = db_changed(st, params)) == -1)
+		return -1;
+	return n > 0;
+}
+
+int
 db_one(struct stmt *st, const char *const *params, db_fill_fn *fill,
     void *obj)
 {

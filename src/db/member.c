@@ -1,4 +1,4 @@
-/* signet: the project_members table (memberships, invitations).  ISC licence. */
+/* signet: the project_members table.  ISC licence. */
 #include "config.h"
 
 #include <stdlib.h>

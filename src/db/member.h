@@ -1,4 +1,4 @@
-/* signet: the project_members table (memberships, invitations).  ISC licence. */
+/* signet: the project_members table.  ISC licence. */
 #ifndef SIGNET_DB_MEMBER_H
 #define SIGNET_DB_MEMBER_H
 

@@ -1,4 +1,4 @@
-/* signet: the pending_signups table (Unicat's two-step signup).  ISC licence. */
+/* signet: the pending_signups table (Unicat signup).  ISC licence. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -81,11 +81,8 @@ db_pending_try(long long id, long max)
 	    "WHERE id = $1 AND attempts < $2", 2);
 	char		 ids[DB_INT_LEN], m[DB_INT_LEN];
 	const char	*params[] = { db_int(ids, id), db_int(m, max) };
-	long long	 n;
 
-	if ((n = db_changed(&st, params)) == -1)
-		return -1;
-	return n > 0;
+	return db_changed_any(&st, params);
 }
 
 /* /api/signup: exactly one request consumes a pending signup */
@@ -96,9 +93,6 @@ db_pending_take(long long id)
 	    "DELETE FROM pending_signups WHERE id = $1", 1);
 	char		 ids[DB_INT_LEN];
 	const char	*params[] = { db_int(ids, id) };
-	long long	 n;
 
-	if ((n = db_changed(&st, params)) == -1)
-		return -1;
-	return n > 0;
+	return db_changed_any(&st, params);
 }

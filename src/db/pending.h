@@ -1,4 +1,4 @@
-/* signet: the pending_signups table (Unicat's two-step signup).  ISC licence. */
+/* signet: the pending_signups table (Unicat signup).  ISC licence. */
 #ifndef SIGNET_DB_PENDING_H
 #define SIGNET_DB_PENDING_H
 

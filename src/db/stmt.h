@@ -41,6 +41,10 @@ int		 db_exec(struct stmt *, const char *const *params)
 long long	 db_changed(struct stmt *, const char *const *params)
 		    __attribute__((warn_unused_result));
 
+/* Like db_changed(): 1 when it changed any row, 0 none, -1 failed. */
+int		 db_changed_any(struct stmt *, const char *const *params)
+		    __attribute__((warn_unused_result));
+
 /* Fills an object from row r of a result. */
 typedef void	 db_fill_fn(const PGresult *, int r, void *obj);
 

@@ -21,11 +21,11 @@
 /*
  * Retry policy (mailer_retry_delay()).  After the n-th failed attempt the
  * next one is due RETRY_BASE * 2^(n-1) seconds later, at most RETRY_CAP:
- * 5, 10, 20, 40, 80, 160, 300, 300... s.  The first steps are short on purpose: codes in
- * these mails live 15 minutes, and an SMTP server that is away for a
- * minute should cost its mails seconds, not hours (a mail queued at the
- * start of a one-minute outage goes out at most ~15 s after the server is
- * back).  The cap keeps a long outage from pushing retries far past its
+ * 5, 10, 20, 40, 80, 160, 300, 300... s.  The first steps are short on
+ * purpose: codes in these mails live 15 minutes, and an SMTP server that
+ * is away for a minute should cost its mails seconds, not hours (a mail
+ * queued at the start of a one-minute outage goes out at most ~15 s after
+ * the server is back).  The cap keeps a long outage from pushing retries far past its
  * end.  With the default mail_max_attempts (10) a mail is given up after
  * about 20 minutes of failures, when any code in it has expired anyway;
  * raise mail_max_attempts to ride out longer outages (each attempt past

@@ -1,4 +1,4 @@
-/* signet: the mail outbox: mail queued in the caller's transaction.  ISC licence. */
+/* signet: the mail outbox: mail queued in a transaction.  ISC licence. */
 #include "config.h"
 
 #include <stdlib.h>

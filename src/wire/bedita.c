@@ -1,7 +1,6 @@
 /* signet: the BEdita personality: /signup, /signup/activation, /auth. */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +10,6 @@
 #include "base/conf.h"
 #include "base/xmalloc.h"
 #include "core/account.h"
-#include "core/activation.h"
 #include "core/code.h"
 #include "core/token.h"
 #include "wire/bedita.h"
@@ -22,8 +20,6 @@
 /* Room for the detail of every field of a request (a few names each). */
 #define DETAIL_MAX	1024
 
-/* BEdita's message for a value its rules refuse. */
-#define INVALID	"The provided value is invalid"
 
 static bool	api_key_ok(struct req *);
 
@@ -35,16 +31,8 @@ const struct persona bedita_persona = {
 	.signup = bedita_signup,
 };
 
-/* BEdita's names of the core's fields. */
-static const struct field_name bedita_names[] = {
-	{ "link", "activation_url" },
-	{ "redirect", "redirect_url" },
-	{ "token", "uuid" },
-};
-
-/* {"self": <this request's URL>, "home": <public_url>/home} */
-static struct json_object *
-links(const struct req *r)
+struct json_object *
+bedita_links(const struct req *r)
 {
 	struct json_object	*l;
 	char			*self;
@@ -78,7 +66,7 @@ bedita_error(struct req *r, int status, const char *title, const char *detail,
 		json_object_object_add(e, "code", json_object_new_string(code));
 	o = json_object_new_object();
 	json_object_object_add(o, "error", e);
-	json_object_object_add(o, "links", links(r));
+	json_object_object_add(o, "links", bedita_links(r));
 	req_reply(r, status, o);
 }
 
@@ -106,7 +94,7 @@ rule_of(const char *field, const char **message)
 		return "email";
 	if (strcmp(field, "activation_url") == 0 ||
 	    strcmp(field, "redirect_url") == 0) {
-		*message = INVALID;
+		*message = BEDITA_INVALID;
 		return "customUrl";
 	}
 	return "valid";
@@ -131,7 +119,8 @@ bedita_fail(struct req *r, const struct problem *p)
 		bedita_error(r, 400, "Invalid data", detail, NULL);
 		break;
 	case PROB_INVALID:
-		detail_add(detail, sizeof(detail), p->field, "scalar", INVALID);
+		detail_add(detail, sizeof(detail), p->field, "scalar",
+		    BEDITA_INVALID);
 		bedita_error(r, 400, "Invalid data", detail, NULL);
 		break;
 	case PROB_VALIDATION:
@@ -244,14 +233,9 @@ field(const struct req *r, const char *name)
 	return NULL;
 }
 
-/*
- * Read the string fields names[0..n-1] ('?' first: optional; an empty
- * optional one counts as absent).  Like BEdita, report every field that
- * is missing, empty or not a string, in one 400 "Invalid data"; returns
- * false after answering it.
- */
-static bool
-strings(struct req *r, const char *const *names, size_t n, const char **out)
+bool
+bedita_strings(struct req *r, const char *const *names, size_t n,
+    const char **out)
 {
 	struct json_object	*v;
 	const char		*name;
@@ -270,7 +254,7 @@ strings(struct req *r, const char *const *names, size_t n, const char **out)
 				    "_required", "This field is required");
 		} else if (!json_object_is_type(v, json_type_string))
 			detail_add(detail, sizeof(detail), name, "scalar",
-			    INVALID);
+			    BEDITA_INVALID);
 		else if (*json_object_get_string(v) != '\0')
 			out[i] = json_object_get_string(v);
 		else if (!optional)
@@ -283,9 +267,8 @@ strings(struct req *r, const char *const *names, size_t n, const char **out)
 	return false;
 }
 
-/* The JSON:API users resource of u: never a password hash. */
-static struct json_object *
-user_resource(const struct user *u)
+struct json_object *
+bedita_user_resource(const struct user *u)
 {
 	struct json_object	*d, *a, *m, *rel, *roles, *l;
 	char			 id[24], *s;
@@ -343,122 +326,6 @@ user_resource(const struct user *u)
 	return d;
 }
 
-char *
-bedita_urlencode(const char *s)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-	char			*out, *o;
-	unsigned char		 c;
-
-	o = out = xmalloc(strlen(s) * 3 + 1);
-	for (; *s != '\0'; s++) {
-		c = (unsigned char)*s;
-		if (isalnum(c) && c < 0x80)
-			*o++ = (char)c;
-		else if (c == '-' || c == '.' || c == '_' || c == '~')
-			*o++ = (char)c;
-		else {
-			*o++ = '%';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
-char *
-bedita_link(const char *url, const char *uuid, const char *redirect)
-{
-	const char	*sep;
-	char		*enc, *link;
-	size_t		 len = strlen(url);
-
-	if (strchr(url, '?') == NULL)
-		sep = "?";
-	else if (len > 0 && (url[len - 1] == '?' || url[len - 1] == '&'))
-		sep = "";
-	else
-		sep = "&";
-	if (redirect == NULL)
-		return xasprintf("%s%suuid=%s", url, sep, uuid);
-	enc = bedita_urlencode(redirect);
-	link = xasprintf("%s%suuid=%s&redirect_url=%s", url, sep, uuid, enc);
-	free(enc);
-	return link;
-}
-
-/* The link of a BEdita signup's mail (struct link_signup's link). */
-static char *
-signup_link(const struct link_signup *s, const char *uuid)
-{
-	return bedita_link(s->link_url, uuid, s->redirect);
-}
-
-/*
- * POST /signup (BEdita) {username, password, email, activation_url
- * [, redirect_url]}: 202 with the draft user.  An optional "lang" picks
- * the language of the activation mail (default_language otherwise).
- */
-void
-bedita_signup(struct req *r)
-{
-	static const char *const fields[] = { "username", "password", "email",
-	    "activation_url", "?redirect_url", "?lang" };
-	const char		*v[6];
-	struct problem		 p = { 0 };
-	struct user		 u;
-	struct json_object	*o;
-	char			*title;
-
-	if (!strings(r, fields, 6, v))
-		return;
-	if (activation_signup(&(struct link_signup){ .username = v[0],
-	    .password = v[1], .email = v[2], .link_url = v[3],
-	    .redirect = v[4], .language = v[5], .form = LINK_UUID,
-	    .template = "activation", .link = signup_link,
-	    .client = r->remote }, &u, &p) == -1) {
-		if (p.kind == PROB_CONFLICT && strcmp(p.field, "username") == 0) {
-			title = xasprintf("User \"%s\" already registered",
-			    v[0]);
-			bedita_error(r, 400, title, NULL, "be_user_exists");
-			free(title);
-		} else if (p.kind == PROB_CONFLICT)
-			bedita_error(r, 400, "Invalid data",
-			    "[email.unique]: " INVALID, NULL);
-		else {
-			problem_rename(&p, FIELD_NAMES(bedita_names));
-			bedita_fail(r, &p);
-		}
-		return;
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "data", user_resource(&u));
-	json_object_object_add(o, "links", links(r));
-	db_user_free(&u);
-	req_reply(r, 202, o);
-}
-
-/* POST /signup/activation {uuid}: 202 with an empty body. */
-void
-bedita_activation(struct req *r)
-{
-	static const char *const fields[] = { "uuid" };
-	const char	*v[1];
-	struct problem	 p = { 0 };
-
-	if (!strings(r, fields, 1, v))
-		return;
-	if (activation_confirm(LINK_UUID, v[0], 0, false, NULL, &p) == -1) {
-		if (p.kind == PROB_CONFLICT)
-			p.detail = "User already active";
-		problem_rename(&p, FIELD_NAMES(bedita_names));
-		bedita_fail(r, &p);
-		return;
-	}
-	req_reply(r, 202, NULL);
-}
-
 /* 200 {"meta": {"jwt", "renew"}, "links"} for user gid at epoch. */
 static void
 tokens(struct req *r, const char *gid, long epoch)
@@ -478,7 +345,7 @@ tokens(struct req *r, const char *gid, long epoch)
 	json_object_object_add(m, "renew", json_object_new_string(renew));
 	o = json_object_new_object();
 	json_object_object_add(o, "meta", m);
-	json_object_object_add(o, "links", links(r));
+	json_object_object_add(o, "links", bedita_links(r));
 	req_reply(r, 200, o);
 	free(jwt);
 	free(renew);

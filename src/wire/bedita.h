@@ -2,6 +2,10 @@
 #ifndef SIGNET_BEDITA_H
 #define SIGNET_BEDITA_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "db/user.h"
 #include "wire/persona.h"
 #include "wire/req.h"
 
@@ -24,6 +28,24 @@ void	bedita_fail(struct req *, const struct problem *);
  */
 void	bedita_error(struct req *, int status, const char *title,
 	    const char *detail, const char *code);
+
+/* BEdita's message for a value its rules refuse. */
+#define BEDITA_INVALID	"The provided value is invalid"
+
+/*
+ * For the BEdita files only.  bedita_links(): {"self": <this request's
+ * URL>, "home": <public_url>/home}.  bedita_strings(): read the string
+ * fields names[0..n-1] ('?' first: optional; an empty optional one counts
+ * as absent) at the top level or in a JSON:API wrapper; like BEdita,
+ * report every field that is missing, empty or not a string in one 400
+ * "Invalid data" and return false after answering it.
+ * bedita_user_resource(): the JSON:API users resource of u, never with a
+ * password hash.
+ */
+struct json_object *bedita_links(const struct req *);
+bool	bedita_strings(struct req *, const char *const *names, size_t n,
+	    const char **out);
+struct json_object *bedita_user_resource(const struct user *);
 
 /*
  * BEdita's mailed link: url + "?uuid=" + uuid, with "&uuid=" when url

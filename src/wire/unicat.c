@@ -10,7 +10,6 @@
 #include "base/conf.h"
 #include "base/xmalloc.h"
 #include "core/account.h"
-#include "core/invite.h"
 #include "core/reset.h"
 #include "core/signup.h"
 #include "core/token.h"
@@ -128,12 +127,8 @@ unicat_health(struct req *r)
 	req_reply(r, up ? 200 : 503, o);
 }
 
-/*
- * Fail with p unless rc is 0, its fields renamed from the core's words to
- * Unicat's by map (n entries); true when it failed.
- */
-static bool
-failed_as(struct req *r, int rc, struct problem *p,
+bool
+unicat_failed(struct req *r, int rc, struct problem *p,
     const struct field_name *map, size_t n)
 {
 	if (rc == 0)
@@ -143,7 +138,7 @@ failed_as(struct req *r, int rc, struct problem *p,
 	return true;
 }
 
-#define failed(r, rc, p)	failed_as(r, rc, p, NULL, 0)
+#define failed(r, rc, p)	unicat_failed(r, rc, p, NULL, 0)
 
 /* Unicat's names of the two codes of its two-step flows. */
 static const struct field_name two_step[] = {
@@ -176,8 +171,8 @@ roles_json(const char *roles)
 	return a;
 }
 
-static struct json_object *
-cc_user_json(const struct session_user *u)
+struct json_object *
+unicat_user_json(const struct session_user *u)
 {
 	struct json_object	*o, *opt;
 
@@ -195,9 +190,8 @@ cc_user_json(const struct session_user *u)
 	return o;
 }
 
-/* One entry of cc.projects_members. */
-static struct json_object *
-member_json(const struct session_member *cm)
+struct json_object *
+unicat_member_json(const struct session_member *cm)
 {
 	struct json_object	*m, *opt;
 
@@ -227,13 +221,8 @@ languages_json(void)
 	return o;
 }
 
-/*
- * The body of /api/signup, /api/login and /api/init from a session, with
- * the JWT (if given) in the Authorization header.  login adds cc.version
- * and cc.cursor to the result.
- */
-static void
-reply_session(struct req *r, const struct session *s, const char *jwt,
+void
+unicat_reply_session(struct req *r, const struct session *s, const char *jwt,
     bool login)
 {
 	struct json_object	*res, *data, *up, *users, *projects, *members;
@@ -249,12 +238,12 @@ reply_session(struct req *r, const struct session *s, const char *jwt,
 		    strcmp(cm->status, "active") == 0)
 			json_object_object_add(up, cm->project,
 			    roles_json(cm->roles));
-		json_object_array_add(members, member_json(cm));
+		json_object_array_add(members, unicat_member_json(cm));
 	}
 	users = json_object_new_object();
 	for (i = 0; i < s->nusers; i++)
 		json_object_object_add(users, s->users[i].gid,
-		    cc_user_json(&s->users[i]));
+		    unicat_user_json(&s->users[i]));
 	projects = json_object_new_object();
 	for (i = 0; i < s->nprojects; i++) {
 		const struct session_project *cp = &s->projects[i];
@@ -302,7 +291,7 @@ logged_in(struct req *r, const char *gid, long epoch, bool login)
 		unicat_fail(r, &p);
 		return;
 	}
-	reply_session(r, &s, jwt, login);
+	unicat_reply_session(r, &s, jwt, login);
 	free(jwt);
 	db_session_free(&s);
 }
@@ -340,7 +329,7 @@ unicat_signup(struct req *r)
 	long		 epoch;
 
 	if (failed(r, req_strings(r, fields, 5, v, &p), &p) ||
-	    failed_as(r, signup_complete(v[0], v[1], v[2], v[3], v[4], &gid,
+	    unicat_failed(r, signup_complete(v[0], v[1], v[2], v[3], v[4], &gid,
 	    &epoch, &p), &p, FIELD_NAMES(two_step)))
 		return;
 	logged_in(r, gid, epoch, false);
@@ -373,7 +362,7 @@ unicat_init(struct req *r)
 
 	if (failed(r, account_session(r->user_gid, r->token_epoch, &s, &p), &p))
 		return;
-	reply_session(r, &s, NULL, true);
+	unicat_reply_session(r, &s, NULL, true);
 	db_session_free(&s);
 }
 
@@ -387,133 +376,6 @@ unicat_logout(struct req *r)
 		return;
 	unicat_ok(r, NULL, NULL);
 	r->token_left = cf->jwt_ttl;	/* no refreshed token after logout */
-}
-
-/* ---------------------------------------------------------- invitations */
-
-/*
- * The body of members/invite and members/resend_invite: result.user is
- * the invitee's gid, data.cc.users the invitee, data.cc.projects_members
- * the invitation.
- */
-static void
-reply_invitation(struct req *r, const struct invitation *inv)
-{
-	const struct user		*u = &inv->invitee;
-	const struct session_user	 cu = {
-		.gid = u->gid, .username = u->username, .email = u->email,
-		.name = u->name, .avatar = u->avatar, .status = u->status,
-		.language = u->language, .timezone = u->timezone,
-	};
-	struct json_object	*res, *data, *users, *members;
-
-	users = json_object_new_object();
-	json_object_object_add(users, u->gid, cc_user_json(&cu));
-	members = json_object_new_array();
-	json_object_array_add(members, member_json(&(struct session_member){
-		.project = inv->project, .user = u->gid, .status = inv->status,
-		.roles = inv->roles, .options = inv->options }));
-	res = json_object_new_object();
-	json_object_object_add(res, "user", jstr(u->gid));
-	data = json_object_new_object();
-	json_object_object_add(data, "cc.users", users);
-	json_object_object_add(data, "cc.projects_members", members);
-	unicat_ok(r, res, data);
-}
-
-/* POST /api/p/<project gid>/members/invite {username_or_email} (JWT, owner) */
-void
-unicat_invite(struct req *r)
-{
-	static const char *const fields[] = { "username_or_email" };
-	const char		*v[1];
-	struct problem		 p = { 0 };
-	struct invitation	 inv;
-
-	static const struct field_name names[] = {
-		{ "login", "username_or_email" },
-	};
-
-	if (failed(r, req_strings(r, fields, 1, v, &p), &p) ||
-	    failed_as(r, invite_create(r->user_gid, r->params[0], v[0], &inv,
-	    &p), &p, FIELD_NAMES(names)))
-		return;
-	reply_invitation(r, &inv);
-	invitation_free(&inv);
-}
-
-/* POST /api/p/<project gid>/members/resend_invite {user} (JWT, owner) */
-void
-unicat_resend_invite(struct req *r)
-{
-	static const char *const fields[] = { "user" };
-	const char		*v[1];
-	struct problem		 p = { 0 };
-	struct invitation	 inv;
-
-	if (failed(r, req_strings(r, fields, 1, v, &p), &p) ||
-	    failed(r, invite_resend(r->user_gid, r->params[0], v[0], &inv,
-	    &p), &p))
-		return;
-	reply_invitation(r, &inv);
-	invitation_free(&inv);
-}
-
-/* accept_invite, decline_invite (JWT): then the session, as /api/init. */
-static void
-answer_invite(struct req *r, bool accept)
-{
-	static const char *const fields[] = { "project" };
-	const char	*v[1];
-	struct problem	 p = { 0 };
-	struct session	 s;
-
-	static const struct field_name names[] = {
-		{ "invitation", "project" },
-	};
-
-	if (failed(r, req_strings(r, fields, 1, v, &p), &p) ||
-	    failed_as(r, invite_answer(r->user_gid, v[0], accept, &p), &p,
-	    FIELD_NAMES(names)) ||
-	    failed(r, account_session(r->user_gid, r->token_epoch, &s, &p),
-	    &p))
-		return;
-	reply_session(r, &s, NULL, true);
-	db_session_free(&s);
-}
-
-/* POST /api/account/accept_invite {project} (JWT) */
-void
-unicat_accept_invite(struct req *r)
-{
-	answer_invite(r, true);
-}
-
-/* POST /api/account/decline_invite {project} (JWT) */
-void
-unicat_decline_invite(struct req *r)
-{
-	answer_invite(r, false);
-}
-
-/* POST /api/decline_invite {invitee, project}: no token (invite mails). */
-void
-unicat_decline_invite_anon(struct req *r)
-{
-	static const char *const fields[] = { "invitee", "project" };
-	const char	*v[2];
-	struct problem	 p = { 0 };
-
-	static const struct field_name names[] = {
-		{ "user", "invitee" },
-		{ "invitation", "invitee" },
-	};
-
-	if (failed(r, req_strings(r, fields, 2, v, &p), &p) ||
-	    failed_as(r, invite_answer(v[0], v[1], false, &p), &p,
-	    FIELD_NAMES(names)))
-		return;
-	unicat_ok(r, NULL, NULL);
 }
 
 /* ------------------------------------------------------- password reset */
@@ -552,7 +414,7 @@ unicat_reset_password(struct req *r)
 	long		 epoch;
 
 	if (failed(r, req_strings(r, fields, 4, v, &p), &p) ||
-	    failed_as(r, reset_confirm(v[0], v[1], v[2], v[3], &gid, &epoch,
+	    unicat_failed(r, reset_confirm(v[0], v[1], v[2], v[3], &gid, &epoch,
 	    &p), &p, FIELD_NAMES(reset_names)))
 		return;
 	logged_in(r, gid, epoch, true);

@@ -2,6 +2,10 @@
 #ifndef SIGNET_UNICAT_H
 #define SIGNET_UNICAT_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "db/session.h"
 #include "wire/persona.h"
 #include "wire/req.h"
 
@@ -14,6 +18,21 @@ void	unicat_fail(struct req *, const struct problem *);
 /* 200 {"success":true,"result":result,"data":data}; takes both (NULL: {}). */
 void	unicat_ok(struct req *, struct json_object *result,
 	    struct json_object *data);
+
+/*
+ * For the Unicat files only.  unicat_failed(): unless rc is 0, answer p
+ * with its fields renamed from the core's words to Unicat's by map (n
+ * entries); true when it failed.  unicat_user_json(), unicat_member_json():
+ * an entry of cc.users and of cc.projects_members.  unicat_reply_session():
+ * the body of /api/signup, /api/login and /api/init, with jwt (if not NULL)
+ * in the Authorization header; login adds cc.version and cc.cursor.
+ */
+bool	unicat_failed(struct req *, int rc, struct problem *p,
+	    const struct field_name *map, size_t n);
+struct json_object *unicat_user_json(const struct session_user *);
+struct json_object *unicat_member_json(const struct session_member *);
+void	unicat_reply_session(struct req *, const struct session *,
+	    const char *jwt, bool login);
 
 /* Handlers, one per route (route.c). */
 void	unicat_health(struct req *);
