@@ -21,7 +21,7 @@ export SIGNET_TOP
 # which come with build-essential: no clang needed.
 SIGNET_BUILD_PKGS="build-essential autoconf automake libtool pkg-config autoconf-archive
 	libfcgi-dev libjson-c-dev libpq-dev libscrypt-dev libjwt-dev libesmtp-dev check
-	libsubunit-dev libzxcvbn-dev libssl-dev"
+	libsubunit-dev libzxcvbn-dev libssl-dev libidn2-dev"
 SIGNET_TEST_PKGS="postgresql nginx-light python3 python3-pytest python3-pytest-timeout
 	python3-aiosmtpd python3-requests curl lighttpd apache2 libapache2-mod-fcgid
 	spawn-fcgi systemd wrk clang libclang-rt-14-dev"

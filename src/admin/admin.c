@@ -343,18 +343,19 @@ cmd_user_disable(const char *username)
 static int
 cmd_purge(void)
 {
-	long long	 pending, confs, mails, throttles;
+	long long	 pending, confs, mails, throttles, drafts;
 
 	need_db();
 	if (db_admin_purge_pending(&pending) == -1 ||
 	    db_admin_purge_confirmations(&confs) == -1 ||
+	    db_admin_purge_drafts(&drafts) == -1 ||
 	    db_mail_purge(cf->mail_keep_days, &mails) == -1 ||
 	    db_admin_purge_throttles(&throttles) == -1)
 		errx(EX_FAIL, "purge failed (see above)");
 	printf("deleted %lld expired pending signups, %lld used or expired "
 	    "confirmations, %lld mails older than %ld days, %lld idle "
-	    "throttles\n", pending, confs, mails, cf->mail_keep_days,
-	    throttles);
+	    "throttles, %lld drafts without a usable link\n", pending, confs,
+	    mails, cf->mail_keep_days, throttles, drafts);
 	return EX_OK;
 }
 

@@ -11,33 +11,40 @@
 #include "core/password.h"
 #include "core/throttle.h"
 #include "core/token.h"
+#include "core/validate.h"
 #include "db/db.h"
 #include "db/session.h"
 #include "db/user.h"
 
+/*
+ * The key a login's tries count under: the account's id when the login
+ * names one, whichever name was typed (username, email or id), else the
+ * login as typed (folded): unknown names get a bucket of their own.
+ */
+static char *
+login_key(const char *login, int found, const struct user *u)
+{
+	if (found == 1)
+		return xasprintf("login-id:%lld", u->id);
+	return throttle_key("login", login);
+}
+
 int
-account_login(const char *login, enum login_by by, const char *password,
+account_login(const char *asked, enum login_by by, const char *password,
     const char *client, struct user *u, struct problem *p)
 {
-	char		 rehash[PASSWORD_MCF_LEN], *akey, *ckey = NULL;
+	char		 rehash[PASSWORD_MCF_LEN], abuf[THROTTLE_ADDR_LEN];
+	char		*akey = NULL, *ckey = NULL, *login;
 	const char	*again = NULL;
-	long		 wait;
+	long		 wait = 0;
 	bool		 ok;
 	int		 found, rc = -1;
 
 	memset(u, 0, sizeof(*u));
-	akey = throttle_key("login", login);
+	login = by == LOGIN_ANY ? validate_login(asked) : xstrdup(asked);
 	if (!throttle_exempt(client))
-		ckey = throttle_key("login-addr", client);
-
-	/* Throttles before any hash. */
-	wait = throttle_backoff(akey, THROTTLE_HOUR,
-	    cf->throttle_login_account_free, cf->throttle_login_account_hourly);
-	if (wait == 0 && ckey != NULL)
-		wait = throttle_peek(ckey, THROTTLE_HOUR,
-		    cf->throttle_login_addr_hourly);
-	if (throttle_problem(wait, p) == -1)
-		goto out;
+		ckey = throttle_key("login-addr", throttle_address(client,
+		    abuf));
 
 	found = by == LOGIN_ANY ? db_user_by_login(login, u) :
 	    db_user_by_username(login, u);
@@ -45,13 +52,27 @@ account_login(const char *login, enum login_by by, const char *password,
 		problem_db(p);
 		goto out;
 	}
+	/*
+	 * Throttles before any hash: the client's are checked, the
+	 * account's try is reserved (counted now, forgotten on success).
+	 */
+	akey = login_key(login, found, u);
+	if (ckey != NULL)
+		wait = throttle_peek(ckey, THROTTLE_HOUR,
+		    cf->throttle_login_addr_hourly);
+	if (wait == 0)
+		wait = throttle_reserve(akey, THROTTLE_HOUR,
+		    cf->throttle_login_account_free,
+		    cf->throttle_login_account_hourly);
+	if (throttle_problem(wait, p) == -1)
+		goto out;
+
 	/* Unknown users cost one hash too: no timing oracle. */
 	ok = password_verify(password, found ? u->password : NULL);
 	if (!ok || !found || strcmp(u->status, "active") != 0) {
 		/* One commit whether or not the user exists: no flush to time. */
 		if (db_begin() == -1 ||
 		    (found && db_user_login_failed(u->id) == -1) ||
-		    throttle_count(akey, THROTTLE_HOUR) == -1 ||
 		    (ckey && throttle_count(ckey, THROTTLE_HOUR) == -1) ||
 		    db_commit() == -1) {
 			problem_db(p);
@@ -76,6 +97,7 @@ out:
 	explicit_bzero(rehash, sizeof(rehash));
 	free(akey);
 	free(ckey);
+	free(login);
 	return rc;
 }
 

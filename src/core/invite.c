@@ -8,6 +8,7 @@
 
 #include "base/conf.h"
 #include "db/db.h"
+#include "db/draft.h"
 #include "db/member.h"
 #include "db/project.h"
 #include "db/user.h"
@@ -197,7 +198,7 @@ invite_create(const char *inviter, const char *project, const char *who,
     struct invitation *out, struct problem *p)
 {
 	struct invite_tx	 tx;
-	char			 gid[GID_LEN];
+	char			 gid[GID_LEN], *norm = NULL;
 	const char		*why, *lang;
 	bool			 by_email;
 	int			 found, rc = -1;
@@ -208,10 +209,12 @@ invite_create(const char *inviter, const char *project, const char *who,
 		p->kind = PROB_FORBIDDEN;
 		return -1;
 	}
-	if ((by_email = strchr(who, '@') != NULL) &&
-	    !validate_email(who, &why)) {
-		problem_field(p, "login", why);
-		return -1;
+	if ((by_email = strchr(who, '@') != NULL)) {
+		if (!validate_email(who, &norm, &why)) {
+			problem_field(p, "login", why);
+			return -1;
+		}
+		who = norm;		/* from here on, as stored */
 	}
 	if (invite_begin(inviter, project, &tx, p) == -1)
 		goto out;
@@ -219,6 +222,7 @@ invite_create(const char *inviter, const char *project, const char *who,
 	if (by_email) {
 		lang = inviter != NULL ? tx.by.language : cf->default_language;
 		if (db_user_lock_email(who) == -1 ||
+		    db_draft_clear(who, NULL, false, 0) == -1 ||
 		    (found = db_user_invitee(who, gid)) == -1 ||
 		    (!found && db_user_placeholder(who, lang, gid) == -1) ||
 		    (found = db_user_by_gid(gid, &out->invitee)) == -1)
@@ -254,6 +258,7 @@ invite_create(const char *inviter, const char *project, const char *who,
 dberr:
 	problem_db(p);
 out:
+	free(norm);
 	return invite_finish(rc, out, &tx, p);
 }
 

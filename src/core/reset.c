@@ -65,13 +65,13 @@ pad_to_floor(const struct timespec *t0)
 }
 
 int
-reset_request(const char *login, const char *client, char **vcode,
+reset_request(const char *asked, const char *client, char **vcode,
     struct problem *p)
 {
 	struct user_target	*acc = NULL;
 	struct timespec		 t0;
 	char			 digits[7], tmac[67], cmac[67], minutes[24];
-	char			*token, *key;
+	char			*token = NULL, *key, *login;
 	size_t			 n = 0, i;
 	long			 wait;
 	int			 rc = -1;
@@ -79,11 +79,12 @@ reset_request(const char *login, const char *client, char **vcode,
 
 	*vcode = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	login = validate_login(asked);
 	if (throttle_client("reset-addr", client,
-	    cf->throttle_reset_addr_hourly, p) == -1 ||
+	    cf->throttle_reset_addr_hourly, true, p) == -1 ||
 	    throttle_email("reset", login, cf->throttle_reset_email_cooldown,
-	    cf->throttle_reset_email_daily, p) == -1)
-		return -1;
+	    cf->throttle_reset_email_daily, true, p) == -1)
+		goto out;
 
 	token = code_token();
 	memset(digits, 0, sizeof(digits));
@@ -140,6 +141,7 @@ out:
 	explicit_bzero(digits, sizeof(digits));
 	db_user_targets_free(acc, n);
 	xfreezero(token, token != NULL ? strlen(token) : 0);
+	free(login);
 	if (rc == 0)
 		pad_to_floor(&t0);
 	return rc;

@@ -15,24 +15,25 @@
 #include "core/throttle.h"
 #include "core/validate.h"
 #include "db/db.h"
+#include "db/draft.h"
 #include "db/pending.h"
 #include "db/user.h"
 #include "mail/lang.h"
 #include "mail/outbox.h"
 
 int
-signup_throttle_client(const char *client, struct problem *p)
+signup_throttle_client(const char *client, bool count, struct problem *p)
 {
 	return throttle_client("signup-addr", client,
-	    cf->throttle_signup_addr_hourly, p);
+	    cf->throttle_signup_addr_hourly, count, p);
 }
 
 int
-signup_throttle_email(const char *email, struct problem *p)
+signup_throttle_email(const char *email, bool count, struct problem *p)
 {
 	return throttle_email("signup", email,
 	    cf->throttle_signup_email_cooldown, cf->throttle_signup_email_daily,
-	    p);
+	    count, p);
 }
 
 int
@@ -41,18 +42,22 @@ signup_request(const char *username, const char *password, const char *email,
 {
 	char		 mcf[PASSWORD_MCF_LEN], digits[7], vmac[67], cmac[67];
 	char		 minutes[24];
-	char		*tok = NULL;
+	char		*tok = NULL, *norm = NULL;
 	const char	*why;
 	int		 taken, rc = -1;
 	bool		 name_ok;
 
 	*token = NULL;
-	if (signup_throttle_client(client, p) == -1)
+	memset(mcf, 0, sizeof(mcf));
+	memset(digits, 0, sizeof(digits));
+	if (signup_throttle_client(client, true, p) == -1)
 		return -1;
 	if (!(name_ok = validate_username(username, &why)))
 		problem_field(p, "username", why);
-	if (!validate_email(email, &why))
+	if (!validate_email(email, &norm, &why))
 		problem_field(p, "email", why);
+	else
+		email = norm;		/* from here on, as stored */
 	if (!validate_password(password, username, email,
 	    cf->password_min_score, &why))
 		problem_field(p, "password", why);
@@ -63,19 +68,16 @@ signup_request(const char *username, const char *password, const char *email,
 	if (name_ok) {
 		if ((taken = db_user_name_taken(username)) == -1) {
 			problem_db(p);
-			return -1;
+			goto out;
 		}
 		if (taken)
 			problem_field(p, "username", "is not available");
 	}
-	if (p->nverrs > 0)
-		return -1;
-	if (signup_throttle_email(email, p) == -1)
-		return -1;
-
+	if (p->nverrs > 0 || signup_throttle_email(email, true, p) == -1)
+		goto out;
 	if (password_hash(password, mcf) == -1) {
 		p->kind = PROB_INTERNAL;
-		return -1;
+		goto out;
 	}
 	tok = code_token();
 	code_digits(digits);
@@ -107,6 +109,7 @@ out:
 	explicit_bzero(digits, sizeof(digits));
 	explicit_bzero(mcf, sizeof(mcf));
 	xfreezero(tok, tok != NULL ? strlen(tok) : 0);
+	free(norm);
 	return rc;
 }
 
@@ -117,15 +120,18 @@ signup_complete(const char *username, const char *password, const char *email,
 {
 	struct pending	 pend;
 	struct user	 u;
-	char		 vmac[67];
+	char		 vmac[67], *norm = NULL;
+	const char	*why;
 	int		 found, rc = -1, took;
 
 	*gid = NULL;
 	memset(&u, 0, sizeof(u));
+	if (validate_email(email, &norm, &why))
+		email = norm;
 	code_mac_hex(token, vmac);
 	if ((found = db_pending_get(vmac, &pend)) == -1) {
 		problem_db(p);
-		return -1;
+		goto out;
 	}
 	if (!found || pend.expired) {
 		problem_field(p, "token", "is invalid or expired");
@@ -155,8 +161,13 @@ signup_complete(const char *username, const char *password, const char *email,
 		problem_field(p, "token", "is invalid or expired");
 		goto out;
 	}
-	/* The lock invitations take: no placeholder appears beside us. */
-	if (db_user_lock_email(pend.email) == -1) {
+	/*
+	 * Under the address's lock: free what dead drafts hold, and drop a
+	 * draft still waiting for its link (the code just proved the
+	 * address: the link's claim was unproven).
+	 */
+	if (db_user_lock_email(pend.email) == -1 ||
+	    db_draft_clear(pend.email, pend.username, true, 0) == -1) {
 		problem_db(p);
 		goto out;
 	}
@@ -181,5 +192,6 @@ out:
 	db_rollback();
 	db_pending_free(&pend);
 	db_user_free(&u);
+	free(norm);
 	return rc;
 }

@@ -2,6 +2,8 @@
 #ifndef SIGNET_CORE_SIGNUP_H
 #define SIGNET_CORE_SIGNUP_H
 
+#include <stdbool.h>
+
 #include "core/problem.h"
 
 /*
@@ -28,11 +30,13 @@ int	 signup_complete(const char *username, const char *password,
 /*
  * The throttles every signup shares, whichever personality it came
  * through: per client address (hourly; exempt addresses skip it), and per
- * email (one mail per cooldown, a daily cap).  0, or -1 with *p.
+ * email (one mail per cooldown, a daily cap).  They count requests that
+ * send mail: with count they count this one, without they only check
+ * that one more would pass.  0, or -1 with *p.
  */
-int	 signup_throttle_client(const char *client, struct problem *p)
-	    __attribute__((warn_unused_result));
-int	 signup_throttle_email(const char *email, struct problem *p)
-	    __attribute__((warn_unused_result));
+int	 signup_throttle_client(const char *client, bool count,
+	    struct problem *p) __attribute__((warn_unused_result));
+int	 signup_throttle_email(const char *email, bool count,
+	    struct problem *p) __attribute__((warn_unused_result));
 
 #endif

@@ -1,10 +1,13 @@
 /* signet: rate limits kept in PostgreSQL, so they hold across hosts. */
 #include "config.h"
 
-#include <stdlib.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/code.h"
@@ -72,6 +75,23 @@ throttle_backoff(const char *key, long window, long free, long limit)
 }
 
 long
+throttle_reserve(const char *key, long window, long free, long limit)
+{
+	char	buf[THROTTLE_KEY_MAX + 1];
+	long	wait;
+	int	got;
+
+	if (limit <= 0 && free <= 0)
+		return 0;
+	if ((got = db_throttle_reserve(throttle_fit(key, buf), window, free,
+	    limit)) != 0)
+		return got == 1 ? 0 : -1;
+	/* Refused: how long until it would pass (at least a second). */
+	wait = throttle_backoff(key, window, free, limit);
+	return wait == 0 ? 1 : wait;
+}
+
+long
 throttle_backoff_wait(long count, long left, long since, long free,
     long limit)
 {
@@ -135,9 +155,28 @@ throttle_exempt(const char *client)
 	return client == NULL || cidrs_match(&cf->exempt, client);
 }
 
+const char *
+throttle_address(const char *client, char buf[THROTTLE_ADDR_LEN])
+{
+	struct in6_addr	a6;
+	struct in_addr	a4;
+
+	if (inet_pton(AF_INET6, client, &a6) != 1)
+		return client;
+	if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+		memcpy(&a4, &a6.s6_addr[12], sizeof(a4));
+		return inet_ntop(AF_INET, &a4, buf, THROTTLE_ADDR_LEN);
+	}
+	memset(&a6.s6_addr[8], 0, 8);
+	if (inet_ntop(AF_INET6, &a6, buf, THROTTLE_ADDR_LEN - 3) == NULL)
+		return client;
+	strcat(buf, "/64");
+	return buf;
+}
+
 int
 throttle_subject(const char *action, const char *subject, long window,
-    long limit, struct problem *p)
+    long limit, bool count, struct problem *p)
 {
 	char	*key;
 	long	 wait;
@@ -145,31 +184,35 @@ throttle_subject(const char *action, const char *subject, long window,
 	if (window <= 0 || limit <= 0)
 		return 0;
 	key = throttle_key(action, subject);
-	wait = throttle_hit(key, window, limit);
+	wait = count ? throttle_hit(key, window, limit) :
+	    throttle_peek(key, window, limit);
 	free(key);
 	return throttle_problem(wait, p);
 }
 
 int
 throttle_client(const char *action, const char *client, long limit,
-    struct problem *p)
+    bool count, struct problem *p)
 {
+	char	buf[THROTTLE_ADDR_LEN];
+
 	if (throttle_exempt(client))
 		return 0;
-	return throttle_subject(action, client, THROTTLE_HOUR, limit, p);
+	return throttle_subject(action, throttle_address(client, buf),
+	    THROTTLE_HOUR, limit, count, p);
 }
 
 int
 throttle_email(const char *action, const char *email, long cooldown,
-    long daily, struct problem *p)
+    long daily, bool count, struct problem *p)
 {
 	char	*day;
 	int	 rc;
 
-	if (throttle_subject(action, email, cooldown, 1, p) == -1)
+	if (throttle_subject(action, email, cooldown, 1, count, p) == -1)
 		return -1;
 	day = xasprintf("%s-day", action);
-	rc = throttle_subject(day, email, THROTTLE_DAY, daily, p);
+	rc = throttle_subject(day, email, THROTTLE_DAY, daily, count, p);
 	free(day);
 	return rc;
 }

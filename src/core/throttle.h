@@ -33,6 +33,15 @@ long	throttle_backoff(const char *key, long window, long free, long limit)
 	    __attribute__((warn_unused_result));
 
 /*
+ * throttle_backoff()'s rule, checked and counted at once: 0 when this try
+ * was counted, else the wait (no try counted), or -1.  A try reserved
+ * before a slow check (a password hash) keeps concurrent tries within
+ * the rule whatever their number.
+ */
+long	throttle_reserve(const char *key, long window, long free, long limit)
+	    __attribute__((warn_unused_result));
+
+/*
  * The decision of throttle_backoff() from a key's window: count failures,
  * left seconds until the window ends, since seconds since the last one.
  * Pure.
@@ -71,19 +80,32 @@ int	throttle_problem(long wait, struct problem *p)
 /* Is client exempt from the per-address limits (throttle_exempt)? */
 bool	throttle_exempt(const char *client);
 
-/* Count one request of action from client (hourly limit), unless exempt. */
-int	throttle_client(const char *action, const char *client, long limit,
-	    struct problem *p) __attribute__((warn_unused_result));
+/*
+ * The subject a client address is throttled under: an IPv6 address by
+ * its /64 (one host usually has a whole /64 to pick from), a v4-mapped one
+ * as IPv4, anything else as it is.  Returns client or buf.
+ */
+#define THROTTLE_ADDR_LEN	64
+const char *throttle_address(const char *client, char buf[THROTTLE_ADDR_LEN]);
 
-/* Count one for action:subject: at most limit per window seconds. */
+/*
+ * With count, count one request for action:subject, at most limit per
+ * window seconds; without, only check that one more would be allowed.
+ */
 int	throttle_subject(const char *action, const char *subject, long window,
-	    long limit, struct problem *p) __attribute__((warn_unused_result));
+	    long limit, bool count, struct problem *p)
+	    __attribute__((warn_unused_result));
+
+/* throttle_subject() of client's address (hourly limit), unless exempt. */
+int	throttle_client(const char *action, const char *client, long limit,
+	    bool count, struct problem *p) __attribute__((warn_unused_result));
 
 /*
  * Per address (email, login): one request per cooldown seconds, at most
- * daily a day ("<action>-day:" keys).
+ * daily a day ("<action>-day:" keys); count as throttle_subject().
  */
 int	throttle_email(const char *action, const char *email, long cooldown,
-	    long daily, struct problem *p) __attribute__((warn_unused_result));
+	    long daily, bool count, struct problem *p)
+	    __attribute__((warn_unused_result));
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <idn2.h>
 #include <zxcvbn.h>
 
 #include "core/validate.h"
@@ -147,14 +148,81 @@ label_ok(const char *s, size_t len)
 	return true;
 }
 
+/*
+ * The local part, len bytes at s, as an RFC 5321 dot-atom: atext (letters,
+ * digits, !#$%&'*+-/=?^_`{|}~, and UTF-8 beyond ASCII as RFC 6531 allows)
+ * in words separated by single dots.  Nothing that would need quoting
+ * reaches RCPT TO or a To: header.
+ */
+static bool
+local_ok(const char *s, size_t len, const char **reason)
+{
+	size_t		i;
+	unsigned char	c;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		/* ASCII blanks and controls, and C1 controls (C2 80..C2 9F) */
+		if (c <= 0x20 || c == 0x7f || (c == 0xc2 &&
+		    (unsigned char)s[i + 1] < 0xa0)) {
+			*reason = "must not contain spaces or control "
+			    "characters";
+			return false;
+		}
+		if (c < 0x80 && strchr("()<>[]:;@\\,\"", c) != NULL) {
+			*reason = "must not contain ( ) < > [ ] : ; @ \\ , or "
+			    "\" before the '@'";
+			return false;
+		}
+		if (c == '.' && (i == 0 || i == len - 1 || s[i + 1] == '.')) {
+			*reason = "must not start or end with a dot, or have "
+			    "two in a row, before the '@'";
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * The domain as an A-label in lower case (IDNA 2008 with UTS #46's
+ * non-transitional mapping: "B\xc3\xbccher.example" ->
+ * "xn--bcher-kva.example"), into *out (the caller's).  false when it
+ * cannot be converted.
+ */
+static bool
+domain_ascii(const char *dom, char **out)
+{
+	const char	*q;
+	char		*a = NULL, *p;
+	bool		 ascii = true;
+
+	for (q = dom; *q != '\0'; q++)
+		if ((unsigned char)*q >= 0x80)
+			ascii = false;
+	if (ascii)
+		*out = xstrdup(dom);
+	else {
+		if (idn2_to_ascii_8z(dom, &a, IDN2_NFC_INPUT |
+		    IDN2_NONTRANSITIONAL) != IDN2_OK)
+			return false;
+		*out = xstrdup(a);
+		idn2_free(a);
+	}
+	for (p = *out; *p != '\0'; p++)
+		*p = (char)lower((unsigned char)*p);
+	return true;
+}
+
 bool
-validate_email(const char *e, const char **reason)
+validate_email(const char *e, char **norm, const char **reason)
 {
 	const char	*at, *dom, *p, *dot;
-	size_t		 len, i;
-	unsigned char	 c;
+	char		*ascii;
+	size_t		 len;
 	bool		 digits;
 
+	if (norm != NULL)
+		*norm = NULL;
 	len = e == NULL ? 0 : strlen(e);
 	if (len == 0) {
 		*reason = "must be an email address like name@example.com";
@@ -176,16 +244,8 @@ validate_email(const char *e, const char **reason)
 		*reason = "must have 1 to 64 characters before the '@'";
 		return false;
 	}
-	for (i = 0; e + i < at; i++) {
-		c = (unsigned char)e[i];
-		/* ASCII blanks and controls, and C1 controls (C2 80..C2 9F) */
-		if (c <= 0x20 || c == 0x7f || (c == 0xc2 &&
-		    (unsigned char)e[i + 1] < 0xa0)) {
-			*reason = "must not contain spaces or control "
-			    "characters";
-			return false;
-		}
-	}
+	if (!local_ok(e, (size_t)(at - e), reason))
+		return false;
 	dom = at + 1;
 	if (strchr(dom, '.') == NULL) {
 		*reason = "must have a domain with a dot, like example.com";
@@ -210,6 +270,18 @@ validate_email(const char *e, const char **reason)
 		*reason = "must have a valid domain";
 		return false;
 	}
+	if (!domain_ascii(dom, &ascii)) {
+		*reason = "must have a domain that IDNA can write in ASCII";
+		return false;
+	}
+	if ((size_t)(at - e) + 1 + strlen(ascii) > EMAIL_MAX) {
+		free(ascii);
+		*reason = "must be at most 254 characters";
+		return false;
+	}
+	if (norm != NULL)
+		*norm = xasprintf("%.*s@%s", (int)(at - e), e, ascii);
+	free(ascii);
 	return true;
 }
 
@@ -395,4 +467,15 @@ validate_gid(const char *s)
 			return false;
 	}
 	return true;
+}
+
+char *
+validate_login(const char *login)
+{
+	const char	*why;
+	char		*norm;
+
+	if (strchr(login, '@') != NULL && validate_email(login, &norm, &why))
+		return norm;
+	return xstrdup(login);
 }

@@ -14,12 +14,17 @@
 bool	 validate_username(const char *u, const char **reason);
 
 /*
- * At most 254 octets, valid UTF-8, one '@'; a local part of 1..64 octets
- * without blanks or control characters; a domain of two or more labels of
- * 1..63 letters, digits, hyphens or non-ASCII (IDN) bytes, none starting
- * or ending with '-', and a top label that is not all digits.
+ * At most 254 octets, valid UTF-8, one '@'; a local part of 1..64 octets,
+ * an RFC 5321 dot-atom (no blanks, controls or ()<>[]:;@\,"; dots only
+ * between words) in which UTF-8 beyond ASCII is allowed; a domain of two
+ * or more labels of 1..63 letters, digits, hyphens or non-ASCII (IDN)
+ * bytes, none starting or ending with '-', a top label that is not all
+ * digits, and that IDNA (libidn2, UTS #46 non-transitional) can convert.
+ * With norm not NULL, *norm is the address as signet stores and compares
+ * it: the local part as given, the domain as a lower-case A-label (the
+ * caller frees it).
  */
-bool	 validate_email(const char *e, const char **reason);
+bool	 validate_email(const char *e, char **norm, const char **reason);
 
 /*
  * At least 8 characters (UTF-8 code points; invalid UTF-8 is refused), at
@@ -38,6 +43,13 @@ bool	 validate_password(const char *pw, const char *username,
  * words that count as guessable (may be NULL).
  */
 int	 password_strength(const char *pw, const char *const *user_words);
+
+/*
+ * A login as signet looks it up: an email address (it holds an '@') in
+ * the form validate_email() stores, else login as it is.  The caller
+ * frees it.
+ */
+char	*validate_login(const char *login);
 
 /* The longest URL validate_url() accepts, in bytes. */
 #define VALIDATE_URL_MAX	2048

@@ -36,7 +36,7 @@ db_admin_user_disable(const char *username)
 	static struct stmt st = STMT("admin_user_disable",
 	    "UPDATE users SET status = 'disabled', "
 	    " token_epoch = token_epoch + 1 "
-	    "WHERE lower(username) = lower($1) AND status <> 'disabled'", 1);
+	    "WHERE ascii_lower(username) = ascii_lower($1) AND status <> 'disabled'", 1);
 	const char	*params[] = { username };
 
 	return db_changed_any(&st, params);
@@ -59,6 +59,26 @@ db_admin_purge_confirmations(long long *count)
 	static struct stmt st = STMT("admin_purge_confirmations",
 	    "DELETE FROM confirmations "
 	    "WHERE expires_at <= now() OR used_at IS NOT NULL", 0);
+
+	return affected(&st, NULL, count);
+}
+
+/* signet-admin purge: drafts with no usable link hold nothing (draft.h) */
+int
+db_admin_purge_drafts(long long *count)
+{
+	static struct stmt st = STMT("admin_purge_drafts",
+	    "WITH d AS (SELECT u.id, EXISTS (SELECT 1 FROM project_members m "
+	    "  WHERE m.user_id = u.id) AS member FROM users u "
+	    " WHERE " SQL_DEAD_DRAFT("u") "), "
+	    "back AS (UPDATE users u SET status = 'invited', username = NULL, "
+	    " password = NULL, holds_email = NOT EXISTS (SELECT 1 FROM users h "
+	    "  WHERE ascii_lower(h.email) = ascii_lower(u.email) "
+	    "  AND h.holds_email AND h.status <> 'disabled' AND h.id <> u.id "
+	    "  AND h.id NOT IN (SELECT id FROM d)) "
+	    " WHERE u.id IN (SELECT id FROM d WHERE member)) "
+	    "DELETE FROM users WHERE id IN (SELECT id FROM d WHERE NOT member)",
+	    0);
 
 	return affected(&st, NULL, count);
 }

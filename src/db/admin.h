@@ -34,6 +34,14 @@ int	db_admin_purge_throttles(long long *count)
 	    __attribute__((warn_unused_result));
 
 /*
+ * signet-admin purge: drafts without a usable link, which hold nothing:
+ * deleted, or made the invited placeholder of their address again when
+ * an invitation reached them.  *count gets how many.  0 or -1.
+ */
+int	db_admin_purge_drafts(long long *count)
+	    __attribute__((warn_unused_result));
+
+/*
  * signet-admin migrate: create schema_versions if missing; take the lock
  * that serialises migrations (inside a transaction); has version v been
  * applied (1, 0, -1)?  The others: 0 or -1.

@@ -4,43 +4,63 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/xmalloc.h"
 #include "db/confirm.h"
 #include "db/stmt.h"
 
 /* BEdita /signup, FreeSewing /signup */
 int
 db_confirm_put(const char *kind, const char *mac, long long user_id,
-    const char *redirect, long ttl)
+    const char *redirect, long ttl, const struct user_aside *aside)
 {
 	static struct stmt st = STMT("confirm_put",
 	    "INSERT INTO confirmations (kind, token_mac, user_id, redirect_url, "
-	    " expires_at) VALUES ($1, $2, $3, $4, "
-	    " now() + make_interval(secs => $5))", 5);
+	    " expires_at, username, password, language) VALUES ($1, $2, $3, "
+	    " $4, now() + make_interval(secs => $5), $6, $7, $8)", 8);
 	char		 ids[DB_INT_LEN], t[DB_INT_LEN];
 	const char	*params[] = { kind, mac, db_int(ids, user_id), redirect,
-	    db_int(t, ttl) };
+	    db_int(t, ttl), aside ? aside->username : NULL,
+	    aside ? aside->password : NULL, aside ? aside->language : NULL };
 
 	return db_exec(&st, params);
 }
 
-/* db_fill_fn: column 0 as a long long. */
-static void
-id_row(const PGresult *res, int r, void *obj)
+void
+db_confirm_link_free(struct confirm_link *l)
 {
-	*(long long *)obj = atoll(PQgetvalue(res, r, 0));
+	free(l->username);
+	if (l->password != NULL)
+		xfreezero(l->password, strlen(l->password));
+	free(l->language);
+	memset(l, 0, sizeof(*l));
+}
+
+/* db_fill_fn: a struct confirm_link. */
+static void
+link_row(const PGresult *res, int r, void *obj)
+{
+	struct confirm_link	*l = obj;
+
+	l->user_id = atoll(PQgetvalue(res, r, 0));
+	l->username = db_dup(res, r, 1);
+	l->password = db_dup(res, r, 2);
+	l->language = db_dup(res, r, 3);
+	l->has_aside = l->language != NULL;
 }
 
 /* BEdita /signup/activation, FreeSewing /confirm/signup/<id> */
 int
-db_confirm_take(const char *kind, const char *mac, long long *user_id)
+db_confirm_take(const char *kind, const char *mac, struct confirm_link *l)
 {
 	static struct stmt st = STMT("confirm_take",
 	    "UPDATE confirmations SET used_at = now() "
 	    "WHERE token_mac = $2 AND kind = $1 AND used_at IS NULL "
-	    " AND expires_at > now() RETURNING user_id", 2);
+	    " AND expires_at > now() "
+	    "RETURNING user_id, username, password, language", 2);
 	const char	*params[] = { kind, mac };
 
-	return db_one(&st, params, id_row, user_id);
+	memset(l, 0, sizeof(*l));
+	return db_one(&st, params, link_row, l);
 }
 
 /* /api/reset_password_request */

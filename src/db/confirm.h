@@ -2,6 +2,10 @@
 #ifndef SIGNET_DB_CONFIRM_H
 #define SIGNET_DB_CONFIRM_H
 
+#include <stdbool.h>
+
+#include "db/user.h"
+
 /*
  * A confirmation is a one-time secret mailed to an address, stored only
  * as an HMAC (bytea hex input text, "\x..."): a signup link, or a reset
@@ -15,19 +19,33 @@
 
 /*
  * Store a link of kind for user_id: mac is the token's HMAC, valid ttl
- * seconds; redirect may be NULL.  0 or -1.
+ * seconds; redirect may be NULL; aside (NULL: none) is the signup data
+ * of an invited placeholder, given to it only when the link is used (its
+ * username is kept for it meanwhile).  0 or -1.
  */
 int	db_confirm_put(const char *kind, const char *mac, long long user_id,
-	    const char *redirect, long ttl) __attribute__((warn_unused_result));
+	    const char *redirect, long ttl, const struct user_aside *aside)
+	    __attribute__((warn_unused_result));
+
+/* A link as db_confirm_take() used it up.  Owned; db_confirm_link_free(). */
+struct confirm_link {
+	long long	 user_id;
+	bool		 has_aside;	/* it carries a placeholder's signup */
+	char		*username;	/* the signup kept aside, if any */
+	char		*password;
+	char		*language;
+};
+
+void	db_confirm_link_free(struct confirm_link *);
 
 /*
  * Use up the link of kind whose MAC is mac: only an unused, unexpired one,
  * and only once however many requests race for it (the row lock of the
- * UPDATE makes the losers see used_at set).  1 with *user_id, 0 when there
- * is no such link, -1 failed.
+ * UPDATE makes the losers see used_at set).  1 with *l filled, 0 when
+ * there is no such link, -1 failed.
  */
-int	db_confirm_take(const char *kind, const char *mac, long long *user_id)
-	    __attribute__((warn_unused_result));
+int	db_confirm_take(const char *kind, const char *mac,
+	    struct confirm_link *l) __attribute__((warn_unused_result));
 
 /*
  * A new reset code for user_id, valid ttl seconds; any older unused one

@@ -78,20 +78,20 @@ db_mail_claim(struct outbox_mail *m)
 	return db_one(&st, NULL, mail_row, m);
 }
 
-/* mailer: the SMTP server took the mail */
+/* mailer: the SMTP server took the mail; its body (codes, links) goes */
 int
 db_mail_sent(long long id)
 {
 	static struct stmt	 st = STMT("mail_sent",
-	    "UPDATE mail_outbox SET sent_at = now(), attempts = attempts + 1 "
-	    "WHERE id = $1", 1);
+	    "UPDATE mail_outbox SET sent_at = now(), attempts = attempts + 1, "
+	    " body = NULL WHERE id = $1", 1);
 	char			 i[DB_INT_LEN];
 	const char		*p[] = { db_int(i, id) };
 
 	return db_exec(&st, p);
 }
 
-/* mailer: an attempt failed; try again after delay, or give up */
+/* mailer: an attempt failed; try again after delay, or give up (body goes) */
 int
 db_mail_failed(long long id, const char *error, long delay, int give_up)
 {
@@ -99,7 +99,8 @@ db_mail_failed(long long id, const char *error, long delay, int give_up)
 	    "UPDATE mail_outbox SET attempts = attempts + 1, "
 	    "last_error = $2, "
 	    "next_attempt_at = now() + make_interval(secs => $3), "
-	    "failed_at = CASE WHEN $4::boolean THEN now() END "
+	    "failed_at = CASE WHEN $4::boolean THEN now() END, "
+	    "body = CASE WHEN $4::boolean THEN NULL ELSE body END "
 	    "WHERE id = $1", 4);
 	char			 i[DB_INT_LEN], d[DB_INT_LEN];
 	const char		*p[] = { db_int(i, id), error, db_int(d, delay),

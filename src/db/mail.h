@@ -35,13 +35,17 @@ int	 db_mail_notify(void) __attribute__((warn_unused_result));
 int	 db_mail_claim(struct outbox_mail *m)
 	    __attribute__((warn_unused_result));
 
-/* Mailer: the SMTP server accepted mail id.  Returns 0 or -1. */
+/*
+ * Mailer: the SMTP server accepted mail id; its body (a code, a link) is
+ * not kept.  Returns 0 or -1.
+ */
 int	 db_mail_sent(long long id) __attribute__((warn_unused_result));
 
 /*
  * Mailer: an attempt to send mail id failed with error.  Counts the
  * attempt, keeps error as last_error, and schedules the next attempt
- * delay seconds from now, or gives the row up (failed_at) when give_up.
+ * delay seconds from now, or gives the row up (failed_at, the body
+ * dropped) when give_up.
  * Returns 0 or -1.
  */
 int	 db_mail_failed(long long id, const char *error, long delay,

@@ -29,7 +29,7 @@ db_pending_put(const char *vmac, const char *cmac, const char *username,
 	    "INSERT INTO pending_signups (validation_mac, code_mac, username, "
 	    " email, password, language, expires_at) "
 	    "VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7)) "
-	    "ON CONFLICT (lower(email)) DO UPDATE SET "
+	    "ON CONFLICT (ascii_lower(email)) DO UPDATE SET "
 	    " validation_mac = EXCLUDED.validation_mac, "
 	    " code_mac = EXCLUDED.code_mac, username = EXCLUDED.username, "
 	    " email = EXCLUDED.email, password = EXCLUDED.password, "

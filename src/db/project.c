@@ -31,7 +31,7 @@ db_project_create(const char *owner, const char *name, char gid[GID_LEN])
 {
 	static struct stmt st = STMT("project_create",
 	    "WITH o AS (SELECT id FROM users "
-	    "  WHERE lower(username) = lower($1)), "
+	    "  WHERE ascii_lower(username) = ascii_lower($1)), "
 	    "p AS (INSERT INTO projects (name, owner_id) "
 	    "  SELECT $2, id FROM o RETURNING id, gid, owner_id), "
 	    "m AS (INSERT INTO project_members (project_id, user_id, status, "

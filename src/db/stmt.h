@@ -20,6 +20,35 @@ struct stmt {
 
 #define STMT(name, sql, n)	{ name, sql, n, 0 }
 
+/*
+ * SQL shared by the query files.  SQL_LIVE_LINK(c): confirmations row c is
+ * a signup link still usable (unused, unexpired).  SQL_DEAD_DRAFT(u): users
+ * row u is a draft without one: it holds neither its username nor its
+ * email.  SQL_RESERVED_NAME(n): a live link keeps username n for the
+ * placeholder it will activate.
+ */
+#define SQL_LIVE_LINK(c) \
+	"(" c ".kind IN ('activation', 'confirm') AND " c ".used_at IS NULL " \
+	"AND " c ".expires_at > now())"
+#define SQL_DEAD_DRAFT(u) \
+	"(" u ".status = 'draft' AND NOT EXISTS (SELECT 1 FROM confirmations " \
+	"lc WHERE lc.user_id = " u ".id AND " SQL_LIVE_LINK("lc") "))"
+#define SQL_RESERVED_NAME(n) \
+	"EXISTS (SELECT 1 FROM confirmations rc WHERE ascii_lower(rc.username) " \
+	"= ascii_lower(" n ") AND rc.username IS NOT NULL AND " \
+	SQL_LIVE_LINK("rc") ")"
+
+/*
+ * The automatic username of an account made without one (FreeSewing):
+ * "user-<id>", or with a random suffix when somebody already chose that
+ * name (validate_username() allows it).  The unique index still has the
+ * last word if two such choices race.
+ */
+#define SQL_AUTO_NAME(id) \
+	"CASE WHEN EXISTS (SELECT 1 FROM users o WHERE ascii_lower(o.username) = " \
+	" 'user-' || " id ") THEN 'user-' || " id " || '-' || " \
+	" substr(md5(random()::text), 1, 8) ELSE 'user-' || " id " END"
+
 /* Room for a long long in decimal, with its sign and NUL. */
 #define DB_INT_LEN	24
 

@@ -69,6 +69,38 @@ db_throttle_get(const char *key, long window, long *count, long *left,
 	return db_one(&st, params, window_row, &out) == -1 ? -1 : 0;
 }
 
+/* db_fill_fn: nothing to read: a row means it was reserved. */
+static void
+none_row(const PGresult *res, int r, void *obj)
+{
+}
+
+/* login: one try, reserved before the hash */
+int
+db_throttle_reserve(const char *key, long window, long free, long limit)
+{
+	static struct stmt st = STMT("throttle_reserve",
+	    "INSERT INTO throttles AS t (key, window_start, count, last_at) "
+	    "VALUES ($1, now(), 1, now()) "
+	    "ON CONFLICT (key) DO UPDATE SET "
+	    " count = CASE WHEN t.window_start + make_interval(secs => $2) "
+	    "  <= now() THEN 1 ELSE t.count + 1 END, "
+	    " window_start = CASE WHEN t.window_start + "
+	    "  make_interval(secs => $2) <= now() THEN now() "
+	    "  ELSE t.window_start END, "
+	    " last_at = now() "
+	    "WHERE t.window_start + make_interval(secs => $2) <= now() "
+	    " OR (($4 <= 0 OR t.count < $4) AND ($3 <= 0 OR t.count < $3 "
+	    "  OR now() - t.last_at >= make_interval(secs => CASE "
+	    "  WHEN t.count - $3 >= 6 THEN 60 ELSE 2 ^ (t.count - $3) END))) "
+	    "RETURNING 1", 4);
+	char		 w[DB_INT_LEN], f[DB_INT_LEN], l[DB_INT_LEN];
+	const char	*params[] = { key, db_int(w, window), db_int(f, free),
+	    db_int(l, limit) };
+
+	return db_one(&st, params, none_row, NULL);
+}
+
 /* login: a success forgets the failures */
 int
 db_throttle_clear(const char *key)

@@ -18,6 +18,16 @@ int	db_throttle_hit(const char *key, long window, long *count, long *left)
 int	db_throttle_get(const char *key, long window, long *count, long *left,
 	    long *since) __attribute__((warn_unused_result));
 
+/*
+ * Count one try for key unless that would break the backoff rule (free
+ * tries, then each next one 2^(count - free) seconds, at most 60, after
+ * the last) or the limit (0: off) of the window: 1 counted, 0 refused,
+ * -1 failed.  Checking and counting are one statement, so requests
+ * racing on one key never pass the rule together.
+ */
+int	db_throttle_reserve(const char *key, long window, long free,
+	    long limit) __attribute__((warn_unused_result));
+
 int	db_throttle_clear(const char *key) __attribute__((warn_unused_result));
 
 #endif

@@ -86,7 +86,7 @@ db_user_by_username(const char *username, struct user *u)
 {
 	static struct stmt st = STMT("user_by_username",
 	    "SELECT " USER_COLS " FROM users "
-	    "WHERE lower(username) = lower($1)", 1);
+	    "WHERE ascii_lower(username) = ascii_lower($1)", 1);
 	const char	*params[] = { username };
 
 	return one_user(&st, params, u);
@@ -98,10 +98,10 @@ db_user_by_login(const char *login, struct user *u)
 {
 	static struct stmt st = STMT("user_by_login",
 	    "SELECT " USER_COLS " FROM users "
-	    "WHERE lower(username) = lower($1) "
-	    " OR (lower(email) = lower($1) AND status <> 'invited') "
+	    "WHERE ascii_lower(username) = ascii_lower($1) "
+	    " OR (ascii_lower(email) = ascii_lower($1) AND status <> 'invited') "
 	    " OR id::text = $1 "
-	    "ORDER BY lower(username) = lower($1) DESC, "
+	    "ORDER BY ascii_lower(username) = ascii_lower($1) DESC, "
 	    " status = 'active' DESC, id LIMIT 1", 1);
 	const char	*params[] = { login };
 
@@ -118,12 +118,25 @@ db_user_by_gid(const char *gid, struct user *u)
 	return one_user(&st, params, u);
 }
 
+int
+db_user_by_id(long long id, struct user *u)
+{
+	static struct stmt st = STMT("user_by_id",
+	    "SELECT " USER_COLS " FROM users WHERE id = $1", 1);
+	char		 ids[DB_INT_LEN];
+	const char	*params[] = { db_int(ids, id) };
+
+	return one_user(&st, params, u);
+}
+
 /* signup_request, signup, signet-admin user disable: is the name used? */
 int
 db_user_name_taken(const char *username)
 {
 	static struct stmt st = STMT("user_name_taken",
-	    "SELECT 1 FROM users WHERE lower(username) = lower($1)", 1);
+	    "SELECT 1 FROM users u WHERE ascii_lower(u.username) = "
+	    " ascii_lower($1) AND NOT " SQL_DEAD_DRAFT("u") " "
+	    "UNION ALL SELECT 1 WHERE " SQL_RESERVED_NAME("$1"), 1);
 	const char	*params[] = { username };
 
 	return db_exists(&st, params);
@@ -135,14 +148,20 @@ db_user_create_active(const char *username, const char *email,
     const char *password, const char *language, struct user *u)
 {
 	static struct stmt claim = STMT("user_claim_invited",
-	    "UPDATE users SET username = $1, password = $3, language = $4, "
-	    " status = 'active', verified_at = now() "
-	    "WHERE id = (SELECT id FROM users WHERE lower(email) = lower($2) "
-	    " AND status = 'invited' ORDER BY id LIMIT 1 FOR UPDATE) "
-	    "RETURNING " USER_COLS, 4);
+	    "WITH c AS (UPDATE users SET username = $1, password = $3, "
+	    "  language = $4, status = 'active', verified_at = now() "
+	    " WHERE id = (SELECT id FROM users WHERE ascii_lower(email) = "
+	    "  ascii_lower($2) AND status = 'invited' ORDER BY id LIMIT 1 "
+	    "  FOR UPDATE) RETURNING *), "
+	    /* A link signup of the placeholder in flight: the code won. */
+	    "l AS (DELETE FROM confirmations WHERE user_id IN "
+	    " (SELECT id FROM c) AND kind IN ('activation', 'confirm')) "
+	    "SELECT " USER_COLS " FROM c", 4);
 	static struct stmt ins = STMT("user_insert_active",
 	    "INSERT INTO users (username, email, password, language, status, "
-	    " verified_at) VALUES ($1, $2, $3, $4, 'active', now()) "
+	    " verified_at, holds_email) VALUES ($1, $2, $3, $4, 'active', "
+	    " now(), NOT EXISTS (SELECT 1 FROM users WHERE ascii_lower(email) "
+	    " = ascii_lower($2) AND holds_email AND status <> 'disabled')) "
 	    "RETURNING " USER_COLS, 4);
 	const char	*params[] = { username, email, password, language };
 	int		 rc;
@@ -242,15 +261,22 @@ db_user_lock(long long id, char **gid, char **status)
 
 /* BEdita /signup/activation, FreeSewing /confirm/signup/<id> */
 int
-db_user_activate(long long id, long consent)
+db_user_activate(long long id, long consent, const struct user_aside *a)
 {
 	static struct stmt st = STMT("user_activate",
 	    "UPDATE users SET status = 'active', "
 	    " verified_at = coalesce(verified_at, now()), "
-	    " consent = CASE WHEN $2::int > 0 THEN $2::int ELSE consent END "
-	    "WHERE id = $1", 2);
+	    " consent = CASE WHEN $2::int > 0 THEN $2::int ELSE consent END, "
+	    " username = CASE WHEN $3 THEN coalesce($4, username, "
+	    SQL_AUTO_NAME("users.id") ") ELSE username END, "
+	    " password = CASE WHEN $3 THEN $5 ELSE password END, "
+	    " language = CASE WHEN $3 THEN coalesce($6, language) "
+	    "  ELSE language END "
+	    "WHERE id = $1", 6);
 	char		 ids[DB_INT_LEN], c[DB_INT_LEN];
-	const char	*params[] = { db_int(ids, id), db_int(c, consent) };
+	const char	*params[] = { db_int(ids, id), db_int(c, consent),
+	    a != NULL ? "true" : "false", a ? a->username : NULL,
+	    a ? a->password : NULL, a ? a->language : NULL };
 
 	return db_exec(&st, params);
 }
@@ -297,7 +323,8 @@ db_user_targets(const char *login, size_t max, struct user_target **out,
 {
 	static struct stmt st = STMT("user_targets",
 	    "SELECT id, gid::text, username, email, language FROM users "
-	    "WHERE (lower(username) = lower($1) OR lower(email) = lower($1)) "
+	    "WHERE (ascii_lower(username) = ascii_lower($1) "
+	    " OR ascii_lower(email) = ascii_lower($1)) "
 	    " AND status = 'active' ORDER BY id LIMIT $2", 2);
 	char		 lim[DB_INT_LEN];
 	const char	*params[] = { login, db_int(lim, (long long)max) };
@@ -329,20 +356,19 @@ db_user_lock_email(const char *email)
 {
 	/* Two int4 keys: a lock space apart from migrate's bigint key. */
 	static struct stmt st = STMT("user_lock_email",
-	    "SELECT pg_advisory_xact_lock(1936287346, hashtext(lower($1)))", 1);
+	    "SELECT pg_advisory_xact_lock(1936287346, hashtext(ascii_lower($1)))", 1);
 	const char	*params[] = { email };
 
 	return db_exec(&st, params);
 }
 
-/* members/invite, signet-admin invite: by email */
+/* members/invite, signet-admin invite: by email, the address's holder */
 int
 db_user_invitee(const char *email, char gid[GID_LEN])
 {
 	static struct stmt st = STMT("user_invitee",
-	    "SELECT gid::text FROM users WHERE lower(email) = lower($1) "
-	    " AND status IN ('active', 'invited') "
-	    "ORDER BY status = 'active' DESC, id LIMIT 1", 1);
+	    "SELECT gid::text FROM users WHERE ascii_lower(email) = "
+	    " ascii_lower($1) AND holds_email AND status <> 'disabled'", 1);
 	const char	*params[] = { email };
 
 	gid[0] = '\0';

@@ -43,15 +43,22 @@ int	db_user_by_login(const char *login, struct user *u)
 	    __attribute__((warn_unused_result));
 int	db_user_by_gid(const char *gid, struct user *u)
 	    __attribute__((warn_unused_result));
+int	db_user_by_id(long long id, struct user *u)
+	    __attribute__((warn_unused_result));
 
-/* Is the username used by any account?  1, 0 or -1. */
+/*
+ * Is the username used by an account (not a dead draft) or kept by a
+ * live signup link?  1, 0 or -1.
+ */
 int	db_user_name_taken(const char *username)
 	    __attribute__((warn_unused_result));
 
 /*
  * A new active user, or the invited placeholder of email made active (it
- * keeps its gid).  Fills *u.  0; -1 with db_sqlstate() UNIQUE when the
- * username was taken meanwhile.
+ * keeps its gid; a link signup of it in flight is dropped).  A new user
+ * holds the email unless another account does (Unicat lets one address
+ * have several usernames).  Fills *u.  0; -1 with db_sqlstate() UNIQUE
+ * when the username was taken meanwhile.
  */
 int	db_user_create_active(const char *username, const char *email,
 	    const char *password, const char *language, struct user *u)
@@ -78,11 +85,22 @@ int	db_user_lock(long long id, char **gid, char **status)
 	    __attribute__((warn_unused_result));
 
 /*
- * A link was good: user id becomes active and verified (now, unless it
- * already was); consent > 0 replaces the stored consent.  0 or -1.
+ * What a link signup of an invited placeholder keeps aside (in its
+ * confirmation) until the link proves the address.  Strings borrowed.
  */
-int	db_user_activate(long long id, long consent)
-	    __attribute__((warn_unused_result));
+struct user_aside {
+	const char	*username;	/* NULL: "user-<id>" */
+	const char	*password;	/* MCF; NULL: no usable password */
+	const char	*language;
+};
+
+/*
+ * A link was good: user id becomes active and verified (now, unless it
+ * already was); consent > 0 replaces the stored consent; a (not NULL)
+ * gives it its signup data.  0 or -1.
+ */
+int	db_user_activate(long long id, long consent,
+	    const struct user_aside *a) __attribute__((warn_unused_result));
 
 /*
  * Set user_id's password (MCF), revoke its tokens (token_epoch + 1) and
@@ -122,9 +140,9 @@ int	db_user_lock_email(const char *email)
 	    __attribute__((warn_unused_result));
 
 /*
- * The account an invitation by email goes to: the oldest active user
- * with that address, else its invited placeholder.  1 found (*gid), 0
- * none, -1 failed.
+ * The account an invitation by email goes to: the holder of the address
+ * (its active account, live draft or invited placeholder).  1 found
+ * (*gid), 0 none, -1 failed.
  */
 int	db_user_invitee(const char *email, char gid[GID_LEN])
 	    __attribute__((warn_unused_result));

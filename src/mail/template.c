@@ -4,13 +4,13 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/conf.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "base/xmalloc.h"
 #include "mail/buf.h"
 #include "mail/lang.h"
@@ -75,45 +75,6 @@ template_cache_clear(void)
 	lang_clear();
 }
 
-/* Is s[0..len) well-formed UTF-8 (no overlongs, surrogates, NULs)? */
-static bool
-utf8_ok(const unsigned char *s, size_t len)
-{
-	size_t		i = 0, n, k;
-	uint32_t	c;
-
-	while (i < len) {
-		if (s[i] == 0)
-			return false;
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((s[i] & 0xe0) == 0xc0) {
-			n = 1;
-			c = s[i] & 0x1f;
-		} else if ((s[i] & 0xf0) == 0xe0) {
-			n = 2;
-			c = s[i] & 0x0f;
-		} else if ((s[i] & 0xf8) == 0xf0) {
-			n = 3;
-			c = s[i] & 0x07;
-		} else
-			return false;
-		for (k = 1; k <= n; k++) {
-			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
-				return false;
-			c = (c << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 1 && c < 0x80) || (n == 2 && c < 0x800) ||
-		    (n == 3 && (c < 0x10000 || c > 0x10ffff)) ||
-		    (c >= 0xd800 && c <= 0xdfff))
-			return false;
-		i += n + 1;
-	}
-	return true;
-}
-
 /*
  * Read and split the template at path into t.  Returns 0, 1 when there is
  * no such file, or -1 (logged) when it cannot be read or is malformed.
@@ -147,7 +108,7 @@ tmpl_load(struct tmpl *t)
 	}
 	if (text.s == NULL)
 		buf_add(&text, "", 0);
-	if (!utf8_ok((const unsigned char *)text.s, text.len)) {
+	if (!utf8_valid(text.s, text.len)) {
 		log_err("mail template %s: not valid UTF-8 text", t->path);
 		goto out;
 	}

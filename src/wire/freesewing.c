@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,43 +247,29 @@ freesewing_signup(struct req *r)
 }
 
 /*
- * The consent of a confirm body as FreeSewing's `consent < 1` test reads
- * it: a number, a numeric string or true; 0 when absent or unusable.
+ * The consent of a confirm body: a JSON number, 1 or more (FreeSewing's
+ * `consent < 1` test on a number).  0 when absent or anything else: a
+ * string, a boolean, null, an array.
  */
 static long
 consent_of(const struct req *r)
 {
 	struct json_object	*v;
-	const char		*s;
-	char			*end;
-	long			 c;
 	double			 d;
 
 	if (!json_object_object_get_ex(r->json, "consent", &v))
 		return 0;
 	switch (json_object_get_type(v)) {
 	case json_type_int:
-		c = (long)json_object_get_int64(v);
+		d = (double)json_object_get_int64(v);
 		break;
 	case json_type_double:
 		d = json_object_get_double(v);
-		c = d >= 1 && d <= INT_MAX ? (long)d : 0;
-		break;
-	case json_type_boolean:
-		c = json_object_get_boolean(v) ? 1 : 0;
-		break;
-	case json_type_string:
-		s = json_object_get_string(v);
-		errno = 0;
-		c = strtol(s, &end, 10);
-		if (end == s || *end != '\0' || errno != 0)
-			c = 0;
 		break;
 	default:
-		c = 0;
-		break;
+		return 0;
 	}
-	return c >= 1 && c <= INT_MAX ? c : 0;
+	return d >= 1 && d <= INT_MAX ? (long)d : 0;
 }
 
 /*

@@ -12,6 +12,7 @@
 
 #include "base/conf.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "wire/req.h"
 #include "base/xmalloc.h"
 
@@ -47,68 +48,61 @@ route_path(const struct req *r)
 	return xstrndup(uri, strcspn(uri, "?"));
 }
 
-/*
- * The client: REMOTE_ADDR, or when that peer is a trusted proxy, the
- * right-most X-Forwarded-For hop that is not itself a trusted proxy.
- * Returns a pointer into a static buffer or the environment.
- */
-static const char *
-client_addr(const struct req *r)
+const char *
+req_client(const char *peer, const char *xff)
 {
 	static char	 hop[64];
-	const char	*peer, *xff, *end, *start;
-	size_t		 len;
+	const char	*end, *start, *s, *e;
 
-	peer = req_param(r, "REMOTE_ADDR");
 	if (peer == NULL)
 		peer = "";
-	if (cf->proxies.n == 0 || !cidrs_match(&cf->proxies, peer))
+	if (cf->proxies.n == 0 || !cidrs_match(&cf->proxies, peer) ||
+	    xff == NULL)
 		return peer;
-	if ((xff = req_param(r, "HTTP_X_FORWARDED_FOR")) == NULL)
-		return peer;
-	end = xff + strlen(xff);
-	while (end > xff) {
-		start = end;
-		while (start > xff && start[-1] != ',')
-			start--;
-		len = (size_t)(end - start);
-		while (len > 0 && isspace((unsigned char)*start)) {
-			start++;
-			len--;
-		}
-		while (len > 0 && isspace((unsigned char)start[len - 1]))
-			len--;
-		if (len > 0 && len < sizeof(hop)) {
-			memcpy(hop, start, len);
-			hop[len] = '\0';
+	for (end = xff + strlen(xff); end > xff; end = start - 1) {
+		for (start = end; start > xff && start[-1] != ','; start--)
+			continue;
+		for (s = start; s < end && isspace((unsigned char)*s); s++)
+			continue;
+		for (e = end; e > s && isspace((unsigned char)e[-1]); e--)
+			continue;
+		if (e > s && (size_t)(e - s) < sizeof(hop)) {
+			memcpy(hop, s, (size_t)(e - s));
+			hop[e - s] = '\0';
 			if (!cidrs_match(&cf->proxies, hop))
 				return hop;
 		}
-		end = start > xff ? start - 1 : xff;
+		if (start == xff)
+			break;
 	}
 	return peer;
 }
 
-/* Does any string in the tree of o hold a NUL byte? */
+/*
+ * Does any string in the tree of o, value or key, hold a NUL byte or
+ * anything else that is not well-formed UTF-8?  json-c's own check lets
+ * overlong forms, surrogates and code points past U+10FFFF through (and
+ * makes some of them from \u escapes); PostgreSQL would then refuse the
+ * statement.
+ */
 static bool
-has_nul(struct json_object *o)
+has_bad_string(struct json_object *o)
 {
 	size_t	i, n;
 
 	switch (json_object_get_type(o)) {
 	case json_type_string:
-		return strlen(json_object_get_string(o)) !=
-		    (size_t)json_object_get_string_len(o);
+		return !utf8_valid(json_object_get_string(o),
+		    (size_t)json_object_get_string_len(o));
 	case json_type_array:
 		n = json_object_array_length(o);
 		for (i = 0; i < n; i++)
-			if (has_nul(json_object_array_get_idx(o, i)))
+			if (has_bad_string(json_object_array_get_idx(o, i)))
 				return true;
 		return false;
 	case json_type_object: {
 		json_object_object_foreach(o, k, v) {
-			(void)k;
-			if (has_nul(v))
+			if (!utf8_valid(k, strlen(k)) || has_bad_string(v))
 				return true;
 		}
 		return false;
@@ -198,7 +192,7 @@ req_json_parse(const char *body, size_t len, struct json_object **out)
 			json_object_put(o);
 			return -1;
 		}
-	if (!json_object_is_type(o, json_type_object) || has_nul(o)) {
+	if (!json_object_is_type(o, json_type_object) || has_bad_string(o)) {
 		json_object_put(o);
 		return -1;
 	}
@@ -230,7 +224,8 @@ req_parse(struct req *r, FCGX_Request *f, struct problem *p)
 	if ((r->accept = req_param(r, "HTTP_ACCEPT")) == NULL)
 		r->accept = "";
 	r->authz = req_param(r, "HTTP_AUTHORIZATION");
-	r->remote = client_addr(r);
+	r->remote = req_client(req_param(r, "REMOTE_ADDR"),
+	    req_param(r, "HTTP_X_FORWARDED_FOR"));
 	r->status = 200;
 
 	/*

@@ -73,6 +73,15 @@ int	 req_parse(struct req *r, FCGX_Request *f, struct problem *p)
 int	 req_json_parse(const char *body, size_t len, struct json_object **out)
 	    __attribute__((warn_unused_result));
 
+/*
+ * The client: peer (REMOTE_ADDR; NULL: ""), or when that is a trusted
+ * proxy, the right-most hop of xff (X-Forwarded-For; may be NULL) that is
+ * not itself a trusted proxy.  One pass from the end: each byte of xff is
+ * looked at a bounded number of times, whatever its shape.  Returns peer,
+ * or a static buffer valid until the next call.
+ */
+const char *req_client(const char *peer, const char *xff);
+
 /* The value of HTTP header or CGI parameter name, or NULL. */
 const char *req_param(const struct req *, const char *name);
 

@@ -103,6 +103,7 @@ static const struct {
 	{ "/login", false, &freesewing_persona },
 	{ "/signup/", true, &bedita_persona },
 	{ "/auth", false, &bedita_persona },
+	{ "/auth/", true, &bedita_persona },
 };
 
 static const struct persona *

@@ -357,12 +357,17 @@ unicat_login(struct req *r)
 void
 unicat_init(struct req *r)
 {
-	struct session	s;
-	struct problem	p = { 0 };
+	struct session	 s;
+	struct problem	 p = { 0 };
+	char		*jwt;
 
 	if (failed(r, account_session(r->user_gid, r->token_epoch, &s, &p), &p))
 		return;
-	unicat_reply_session(r, &s, NULL, true);
+	/* The Unicat page: "A fresh JWT is in the Authorization header". */
+	jwt = token_issue(r->user_gid, r->token_epoch, NULL);
+	unicat_reply_session(r, &s, jwt, true);
+	r->token_left = cf->jwt_ttl;	/* fresh already: no second one */
+	free(jwt);
 	db_session_free(&s);
 }
 

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from flows import PASSWORD, unicat_error, unicat_login, unicat_signup
+from flows import (PASSWORD, make_project, unicat_error, unicat_invite, unicat_login,
+                   unicat_signup)
 
 
 @pytest.fixture
@@ -58,7 +59,14 @@ def test_init_same_body_as_login(api, user):
         r = api.request(method, "/api/init", headers={"Authorization": login["jwt"]})
         assert r.status_code == 200, r.text
         assert r.json() == login["body"]
-        assert "Authorization" not in r.headers  # fresh token: no refresh due
+        # The Unicat page: "A fresh JWT is in the Authorization header" (issue 12.1),
+        # however much life the one sent has left.
+        fresh = r.headers["Authorization"]
+        assert fresh != login["jwt"]
+        claims = unb64(fresh.split(".")[1])
+        assert claims["sub"] == user["gid"]
+        assert claims["exp"] >= unb64(login["jwt"].split(".")[1])["exp"]
+        assert api.get("/api/init", headers={"Authorization": fresh}).status_code == 200
 
 
 def test_every_login_failure_looks_the_same(api, user, pg):
@@ -104,13 +112,23 @@ def test_init_refuses_bad_tokens(api, user):
 
 
 def test_expired_token_and_refresh(make_signet, smtp, unique):
+    # /api/init always answers a fresh token; the other token routes only when less
+    # than half of the token's life is left: accept_invite shows that rule.
     stack = make_signet(jwt_ttl=6)
+    owner = unicat_signup(stack.api, smtp, unique)
     user = unicat_signup(stack.api, smtp, unique)
+    project = make_project(stack.signet, owner)
+    r = unicat_invite(stack.api, owner, project, user["username"])
+    assert r.status_code == 200, r.text
     jwt = user["jwt"]
-    r = stack.api.get("/api/init", headers={"Authorization": jwt})
-    assert r.status_code == 200 and "Authorization" not in r.headers
+
+    def accept(token):
+        return stack.api.post("/api/account/accept_invite", json={"project": project},
+                              headers={"Authorization": "Bearer " + token})
+    r = accept(jwt)
+    assert r.status_code == 200 and "Authorization" not in r.headers, r.text
     time.sleep(4.2)  # less than half of 6 s left: refresh due
-    r = stack.api.get("/api/init", headers={"Authorization": "Bearer " + jwt})
+    r = accept(jwt)    # accepting again changes nothing, and answers 200
     assert r.status_code == 200, r.text
     fresh = r.headers["Authorization"]
     assert fresh != jwt

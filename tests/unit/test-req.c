@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/cidr.h"
+#include "base/conf.h"
 #include "wire/req.h"
 #include "wire/route.h"
 
@@ -44,6 +45,15 @@ static const struct {
 	{ "{\"a\":[true,false,null]}", 0, 0, 0 },
 	{ "{\"a\":TRUE}", 0, -1, 0 },
 	{ "{\"a\\\"b\":\"x\\\\\"}", 0, 0, 0 },
+	/* json-c takes these; PostgreSQL would not (issue 12.11) */
+	{ "{\"a\":\"\xc0\xaf\"}", 0, -1, 0 },	/* overlong */
+	{ "{\"a\":\"\xed\xa0\x80\"}", 0, -1, 0 },	/* a surrogate */
+	{ "{\"a\":\"\xf5\x80\x80\x80\"}", 0, -1, 0 }, /* past U+10FFFF */
+	{ "{\"\xed\xa0\x80\":1}", 0, -1, 0 },	/* in a key */
+	{ "{\"a\":[\"\xc0\xaf\"]}", 0, -1, 0 },	/* in an array */
+	{ "{\"a\":\"\\ud800\"}", 0, 0, 0 },	/* json-c: U+FFFD */
+	{ "{\"a\":\"\\ud83d\\ude00\"}", 0, 0, 0 },	/* a pair: U+1F600 */
+	{ "{\"a\":\"\xe2\x84\xaa\"}", 0, 0, 0 },	/* U+212A is fine */
 };
 
 START_TEST(json_bodies)
@@ -162,6 +172,78 @@ START_TEST(cidr_table)
 }
 END_TEST
 
+/* req_client(): trusted_proxies = 127.0.0.0/8, 10.0.0.0/8 */
+static const struct {
+	const char	*peer, *xff, *client;
+} clients[] = {
+	{ "192.0.2.1", NULL, "192.0.2.1" },		/* not a proxy */
+	{ "192.0.2.1", "198.51.100.7", "192.0.2.1" },	/* its XFF is ignored */
+	{ "127.0.0.1", NULL, "127.0.0.1" },
+	{ "127.0.0.1", "198.51.100.7", "198.51.100.7" },
+	{ "127.0.0.1", "198.51.100.7, 10.1.1.1", "198.51.100.7" },
+	{ "127.0.0.1", "6.6.6.6, 198.51.100.7, 10.1.1.1", "198.51.100.7" },
+	{ "127.0.0.1", " 198.51.100.7 ,10.1.1.1 ", "198.51.100.7" },
+	{ "127.0.0.1", ",,, , 2001:db8::1 , ,", "2001:db8::1" },
+	{ "127.0.0.1", "10.0.0.1, 10.0.0.2", "127.0.0.1" },	/* all proxies */
+	{ "127.0.0.1", "", "127.0.0.1" },
+	{ "127.0.0.1", "   ", "127.0.0.1" },
+	{ NULL, "198.51.100.7", "" },
+};
+
+static struct conf	conf;
+
+static void
+proxies(void)
+{
+	const char	*bad;
+
+	memset(&conf, 0, sizeof(conf));
+	ck_assert_int_eq(cidrs_parse(&conf.proxies, "127.0.0.0/8 10.0.0.0/8",
+	    &bad), 0);
+	cf = &conf;
+}
+
+static void
+proxies_free(void)
+{
+	cidrs_free(&conf.proxies);
+}
+
+START_TEST(client_table)
+{
+	ck_assert_str_eq(req_client(clients[_i].peer, clients[_i].xff),
+	    clients[_i].client);
+}
+END_TEST
+
+/*
+ * Linear in the header's length whatever its shape (issue 12.15): 4 MiB of
+ * blank hops would take hours if each hop rescanned the ones after it,
+ * and well under the test's time limit in one pass.
+ */
+START_TEST(client_linear)
+{
+	static const char	*shapes[] = { " ", ", ", " ,", "\t \t,," };
+	size_t			 n = 4 << 20, i, k, l;
+	char			*xff;
+
+	xff = malloc(n + 32);
+	ck_assert_ptr_nonnull(xff);
+	for (k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+		l = strlen(shapes[k]);
+		for (i = 0; i + l <= n; i += l)
+			memcpy(xff + i, shapes[k], l);
+		xff[i] = '\0';
+		/* No address anywhere: the peer, after reading it all. */
+		ck_assert_str_eq(req_client("127.0.0.1", xff), "127.0.0.1");
+		/* The only address at the very start. */
+		memcpy(xff, "198.51.100.7,", 13);
+		ck_assert_str_eq(req_client("127.0.0.1", xff), "198.51.100.7");
+	}
+	free(xff);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -174,6 +256,13 @@ main(void)
 	tcase_add_test(tc, json_depth);
 	tcase_add_loop_test(tc, route_patterns, 0, sizeof(routes) / sizeof(routes[0]));
 	tcase_add_loop_test(tc, cidr_table, 0, sizeof(ranges) / sizeof(ranges[0]));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("client");
+	tcase_add_checked_fixture(tc, proxies, proxies_free);
+	tcase_set_timeout(tc, 20);
+	tcase_add_loop_test(tc, client_table, 0,
+	    sizeof(clients) / sizeof(clients[0]));
+	tcase_add_test(tc, client_linear);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -120,16 +120,77 @@ static const struct {
 	{ "user@example.123", false, "valid domain" },
 	{ "user@" A63 "a.com", false, "valid domain" },
 	{ "us\xff" "er@example.com", false, "UTF-8" },
+	/* RFC 5321 dot-atoms before the '@' (issue 12.10) */
+	{ "a!#$%&'*+-/=?^_`{|}~z@example.com", true, NULL },
+	{ "a<b@example.com", false, "( ) < >" },
+	{ "a>b@example.com", false, "( ) < >" },
+	{ "a(b)@example.com", false, "( ) < >" },
+	{ "a,b@example.com", false, "( ) < >" },
+	{ "a;b@example.com", false, "( ) < >" },
+	{ "a:b@example.com", false, "( ) < >" },
+	{ "\"ab\"@example.com", false, "( ) < >" },
+	{ "a[b]@example.com", false, "( ) < >" },
+	{ "a\\b@example.com", false, "( ) < >" },
+	{ ".ab@example.com", false, "dot" },
+	{ "ab.@example.com", false, "dot" },
+	{ "a..b@example.com", false, "dot" },
+	{ "a.b.c@example.com", true, NULL },
+	/* IDNA: what cannot be written in ASCII is refused */
+	{ "a@\xe2\x98\x83.example", false, "IDNA" },	/* U+2603 snowman */
+	{ "a@\xc3\x9f.example", true, NULL },		/* sharp s, kept */
 	{ "user@exampl\xc3.com", false, "UTF-8" },
 	{ "user@\xed\xa0\x80.com", false, "UTF-8" },
 };
+
+/* What an address is stored and compared as. */
+static const struct {
+	const char	*in, *norm;
+} norms[] = {
+	{ "User@EXAMPLE.COM", "User@example.com" },
+	{ "x@B\xc3\xbc" "cher.DE", "x@xn--bcher-kva.de" },
+	{ "x@xn--bcher-kva.de", "x@xn--bcher-kva.de" },
+	/* U+0130 is not "i": the domain is another one (issue 12.9). */
+	{ "bob@b\xc4\xb0gcorp.com", "bob@xn--bigcorp-7he.com" },
+	{ "\xc3\xbc@example.com", "\xc3\xbc@example.com" },
+	{ "a@\xc3\x9f.example", "a@xn--zca.example" },
+};
+
+START_TEST(email_norm_table)
+{
+	const char	*why = NULL;
+	char		*n = NULL;
+
+	ck_assert_msg(validate_email(norms[_i].in, &n, &why), "%s: %s",
+	    norms[_i].in, why ? why : "");
+	ck_assert_str_eq(n, norms[_i].norm);
+	free(n);
+}
+END_TEST
+
+static const struct {
+	const char	*in, *out;
+} logins[] = {
+	{ "ann", "ann" },
+	{ "Ann@Example.ORG", "Ann@example.org" },
+	{ "not an @ address", "not an @ address" },
+};
+
+START_TEST(login_table)
+{
+	char	*l;
+
+	l = validate_login(logins[_i].in);
+	ck_assert_str_eq(l, logins[_i].out);
+	free(l);
+}
+END_TEST
 
 START_TEST(email_table)
 {
 	const char	*why = NULL;
 	bool		 ok;
 
-	ok = validate_email(emails[_i].in, &why);
+	ok = validate_email(emails[_i].in, NULL, &why);
 	ck_assert_msg(ok == emails[_i].ok, "row %d: \"%s\"", _i,
 	    emails[_i].in ? emails[_i].in : "(null)");
 	if (!ok)
@@ -439,6 +500,10 @@ main(void)
 	tcase_add_test(tc, strength_user_words);
 	tcase_add_loop_test(tc, url_table, 0, sizeof(urls) / sizeof(urls[0]));
 	tcase_add_test(tc, url_length);
+	tcase_add_loop_test(tc, email_norm_table, 0,
+	    sizeof(norms) / sizeof(norms[0]));
+	tcase_add_loop_test(tc, login_table, 0,
+	    sizeof(logins) / sizeof(logins[0]));
 	tcase_add_loop_test(tc, gid_table, 0, sizeof(gids) / sizeof(gids[0]));
 	tcase_add_test(tc, gid_null_and_generated);
 	suite_add_tcase(s, tc);
