@@ -44,6 +44,7 @@ struct cfkey {
 static const struct cfkey keys[] = {
 	S(listen, "unix:" LOCALSTATEDIR "/run/signet/signet.sock", false),
 	I(socket_mode, "0660", 0, 0777, false),
+	S(web_server_addrs, "", false),
 	I(backlog, "128", 1, 65535, false),
 	I(workers, "auto", 0, 1024, true),
 	S(user, "", false),
@@ -54,6 +55,7 @@ static const struct cfkey keys[] = {
 
 	I(max_body, "65536", 256, 16777216, true),
 	S(public_url, "http://127.0.0.1:8080", true),
+	S(link_prefixes, "", true),
 	S(trusted_proxies, "", true),
 
 	S(database, "dbname=signet", true),
@@ -62,12 +64,16 @@ static const struct cfkey keys[] = {
 	S(jwt_secret_file, SYSCONFDIR "/signet/jwt.key", true),
 	S(secret_file, SYSCONFDIR "/signet/hmac.key", true),
 	I(jwt_ttl, "3600", 2, 31536000, true),
+	I(session_max_age, "2592000", 2, 315360000, true),
 	S(jwt_issuer, "signet", true),
 
 	I(scrypt_n, "131072", 2, 1L << 24, true),
 	I(scrypt_r, "8", 1, 64, true),
 	I(scrypt_p, "1", 1, 64, true),
+	B(scrypt_weak_ok, "no", true),
 	I(hash_concurrency, "auto", 1, 1024, false),
+	I(hash_queue, "auto", 0, 4096, false),
+	I(hash_wait_ms, "2000", 1, 600000, true),
 	I(password_min_score, "3", 0, 4, true),
 
 	I(code_ttl, "900", 1, 86400, true),
@@ -144,6 +150,10 @@ set_key(struct conf *c, const struct cfkey *k, const char *v, char *err,
 		}
 		return 0;
 	case CF_INT:
+		if (strcmp(v, "auto") == 0 && !strcmp(k->name, "hash_queue")) {
+			*(long *)slot = HASH_QUEUE_AUTO;
+			return 0;
+		}
 		if (strcmp(v, "auto") == 0 &&
 		    (!strcmp(k->name, "workers") ||
 		    !strcmp(k->name, "hash_concurrency"))) {
@@ -180,6 +190,60 @@ key_find(const char *name)
 	return NULL;
 }
 
+/*
+ * Is the host of a TCP listen spec ("HOST:PORT", "[V6]:PORT") a loopback
+ * address?  An empty host or a wildcard is not.
+ */
+static bool
+loopback_listen(const char *spec)
+{
+	size_t	n = (size_t)(strrchr(spec, ':') - spec);
+
+	return (n >= 4 && strncmp(spec, "127.", 4) == 0) ||
+	    (n == 9 && strncmp(spec, "localhost", 9) == 0) ||
+	    (n == 5 && strncmp(spec, "[::1]", 5) == 0);
+}
+
+/*
+ * The prefixes a mailed link may start with (link_prefixes), or when it
+ * is empty the origin of public_url ("scheme://host[:port]"), into
+ * c->links (NULL-terminated).  0, or -1 with err on a word that is not
+ * "scheme://...".
+ */
+static int
+links_parse(struct conf *c, char *err, size_t errsz)
+{
+	const char	*s = c->link_prefixes, *w, *sep;
+	size_t		 n = 0, len;
+
+	c->links = xcalloc(strlen(s) / 2 + 2, sizeof(*c->links));
+	for (;;) {
+		s += strspn(s, ", \t");
+		if (*s == '\0')
+			break;
+		len = strcspn(s, ", \t");
+		if ((sep = strstr(s, "://")) == NULL || sep >= s + len ||
+		    sep == s) {
+			snprintf(err, errsz, "link_prefixes: \"%.*s\" is not "
+			    "scheme://...", (int)(len > 60 ? 60 : len), s);
+			return -1;
+		}
+		c->links[n++] = xstrndup(s, len);
+		s += len;
+	}
+	if (n == 0) {
+		w = c->public_url;
+		if ((sep = strstr(w, "://")) == NULL) {
+			snprintf(err, errsz, "public_url: expected "
+			    "scheme://host[:port][/path]");
+			return -1;
+		}
+		c->links[n++] = xstrndup(w, (size_t)(sep + 3 - w) +
+		    strcspn(sep + 3, "/?#"));
+	}
+	return 0;
+}
+
 /* Checks across keys, and parsing of derived values.  0 or -1 + err. */
 static int
 conf_finish(struct conf *c, char *err, size_t errsz)
@@ -201,6 +265,22 @@ conf_finish(struct conf *c, char *err, size_t errsz)
 		    c->scrypt_n);
 		return -1;
 	}
+	if (c->scrypt_n < SCRYPT_N_FLOOR && !c->scrypt_weak_ok) {
+		snprintf(err, errsz, "scrypt_n: %ld is below %d, the least "
+		    "OWASP accepts (scrypt_weak_ok = yes allows it, for tests)",
+		    c->scrypt_n, SCRYPT_N_FLOOR);
+		return -1;
+	}
+	if (c->socket_mode & 0002) {
+		snprintf(err, errsz, "socket_mode: %04lo lets every local user "
+		    "write to the socket; give the web server a group (0660)",
+		    (unsigned long)c->socket_mode);
+		return -1;
+	}
+	if (c->hash_queue == HASH_QUEUE_AUTO)
+		c->hash_queue = c->hash_concurrency;
+	if (links_parse(c, err, errsz) == -1)
+		return -1;
 	if (strcmp(c->log, "stderr") && strcmp(c->log, "syslog")) {
 		snprintf(err, errsz, "log: expected stderr or syslog");
 		return -1;
@@ -221,6 +301,24 @@ conf_finish(struct conf *c, char *err, size_t errsz)
 	    strrchr(c->listen, ':') == NULL) {
 		snprintf(err, errsz, "listen: expected unix:PATH or HOST:PORT");
 		return -1;
+	}
+	/*
+	 * A TCP socket others can reach takes FastCGI only from the web
+	 * servers named (libfcgi's FCGI_WEB_SERVER_ADDRS, which knows IPv4
+	 * peers only).
+	 */
+	if (strncmp(c->listen, "unix:", 5) != 0 && !loopback_listen(c->listen)) {
+		if (c->listen[0] == '[') {
+			snprintf(err, errsz, "listen: an IPv6 address other "
+			    "than [::1]: libfcgi cannot check its peers");
+			return -1;
+		}
+		if (*c->web_server_addrs == '\0') {
+			snprintf(err, errsz, "listen: %s is reachable from "
+			    "other hosts: set web_server_addrs to the web "
+			    "servers' addresses", c->listen);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -314,7 +412,9 @@ out:
 
 /*
  * Read a whole secret file into a new buffer (*out, *outlen), dropping one
- * trailing newline; warns when others may read it.  0 or -1 with err.
+ * trailing newline.  Like ssh with its keys and libpq with .pgpass, refuse
+ * a file that group or others may read or write, or that another user
+ * than the one reading it (or root) owns.  0 or -1 with err.
  */
 static int
 read_secret(const char *key, const char *path, unsigned char **out,
@@ -337,8 +437,18 @@ read_secret(const char *key, const char *path, unsigned char **out,
 		close(fd);
 		return -1;
 	}
-	if (st.st_mode & S_IROTH)
-		log_warn("%s: %s is readable by everyone", key, path);
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(err, errsz, "%s: %s: group or others may read or "
+		    "write it: chmod 600 it", key, path);
+		close(fd);
+		return -1;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		snprintf(err, errsz, "%s: %s: owned by uid %u, not by this "
+		    "user or root", key, path, (unsigned)st.st_uid);
+		close(fd);
+		return -1;
+	}
 	buf = xmalloc((size_t)st.st_size + 1);
 	while (len < (size_t)st.st_size &&
 	    (n = read(fd, buf + len, (size_t)st.st_size - len)) > 0)
@@ -394,6 +504,9 @@ conf_free(struct conf *c)
 	free(c->path);
 	cidrs_free(&c->proxies);
 	cidrs_free(&c->exempt);
+	for (i = 0; c->links != NULL && c->links[i] != NULL; i++)
+		free(c->links[i]);
+	free(c->links);
 	xfreezero(c->jwt_key, c->jwt_keylen);
 	xfreezero(c->hmac_key, c->hmac_keylen);
 	if (c->smtp_password != NULL)

@@ -17,6 +17,7 @@ struct conf {
 	/* process */
 	char		*listen;
 	long		 socket_mode;
+	char		*web_server_addrs;	/* FCGI_WEB_SERVER_ADDRS */
 	long		 backlog;
 	long		 workers;
 	char		*user;
@@ -28,6 +29,8 @@ struct conf {
 	/* HTTP */
 	long		 max_body;
 	char		*public_url;
+	char		*link_prefixes;
+	char		**links;	/* the prefixes in force, NULL-ended */
 	char		*trusted_proxies;
 	struct cidrs	 proxies;	/* parsed trusted_proxies */
 
@@ -39,13 +42,17 @@ struct conf {
 	char		*jwt_secret_file;
 	char		*secret_file;
 	long		 jwt_ttl;
+	long		 session_max_age;
 	char		*jwt_issuer;
 
 	/* passwords */
 	long		 scrypt_n;
 	long		 scrypt_r;
 	long		 scrypt_p;
+	bool		 scrypt_weak_ok;
 	long		 hash_concurrency;
+	long		 hash_queue;
+	long		 hash_wait_ms;
 	long		 password_min_score;
 
 	/* codes and links */
@@ -89,6 +96,12 @@ struct conf {
 	size_t		 hmac_keylen;
 	char		*smtp_password;
 };
+
+/* The least scrypt_n accepted without scrypt_weak_ok: OWASP's N = 2^14. */
+#define SCRYPT_N_FLOOR	16384
+
+/* hash_queue = auto: as many may wait for a permit as there are permits. */
+#define HASH_QUEUE_AUTO	(-1)
 
 /* The configuration in force in this process. */
 extern struct conf	*cf;

@@ -37,10 +37,11 @@ account_login(const char *asked, enum login_by by, const char *password,
 	char		*akey = NULL, *ckey = NULL, *login;
 	const char	*again = NULL;
 	long		 wait = 0;
-	bool		 ok;
-	int		 found, rc = -1;
+	int		 ok, found, rc = -1;
 
 	memset(u, 0, sizeof(*u));
+	if (password_busy())
+		return password_problem(PASSWORD_BUSY, p);
 	login = by == LOGIN_ANY ? validate_login(asked) : xstrdup(asked);
 	if (!throttle_exempt(client))
 		ckey = throttle_key("login-addr", throttle_address(client,
@@ -69,6 +70,14 @@ account_login(const char *asked, enum login_by by, const char *password,
 
 	/* Unknown users cost one hash too: no timing oracle. */
 	ok = password_verify(password, found ? u->password : NULL);
+	if (ok == PASSWORD_BUSY) {
+		/* Not a try: the account's reservation goes back. */
+		if (throttle_unreserve(akey) == -1)
+			problem_db(p);
+		else
+			password_problem(ok, p);
+		goto out;
+	}
 	if (!ok || !found || strcmp(u->status, "active") != 0) {
 		/* One commit whether or not the user exists: no flush to time. */
 		if (db_begin() == -1 ||
@@ -102,8 +111,8 @@ out:
 }
 
 int
-account_bearer(const char *authz, bool active, struct bearer *b,
-    struct problem *p)
+account_bearer(const char *authz, enum token_type type, bool active,
+    struct bearer *b, struct problem *p)
 {
 	struct token_claims	c;
 	int			found;
@@ -113,10 +122,16 @@ account_bearer(const char *authz, bool active, struct bearer *b,
 		p->kind = PROB_UNAUTHORIZED;
 		return -1;
 	}
+	if (c.type != type) {
+		token_claims_free(&c);
+		p->kind = PROB_UNAUTHORIZED;
+		return -1;
+	}
 	b->gid = c.sub;
 	c.sub = NULL;
 	b->epoch = c.epoch;
 	b->left = c.exp - (long)time(NULL);
+	b->auth_time = c.auth_time;
 	token_claims_free(&c);
 	if (!active)
 		return 0;

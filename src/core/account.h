@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "core/problem.h"
+#include "core/token.h"
 #include "db/session.h"
 #include "db/user.h"
 
@@ -35,17 +36,21 @@ struct bearer {
 	char		*gid;		/* the user's gid, owned */
 	long		 epoch;		/* the token epoch it was issued at */
 	long		 left;		/* seconds of lifetime left */
+	long		 auth_time;	/* when its session began */
 	long long	 id;		/* with active: the user's id; else 0 */
 };
 
 /*
  * Check the token in authz (an Authorization header value; NULL: none):
- * signature, algorithm, expiry, issuer; with active also that its user is
- * active and its epoch current.  Fills *b (account_bearer_free() it).
- * Failure: UNAUTHORIZED, or the database problem.
+ * signature, algorithm, expiry, issuer, session age, and that it is of
+ * type (an access token is no renew token, nor the other way round); with
+ * active also that its user is active and its epoch current.  Fills *b
+ * (account_bearer_free() it).  Failure: UNAUTHORIZED, or the database
+ * problem.
  */
-int	 account_bearer(const char *authz, bool active, struct bearer *b,
-	    struct problem *p) __attribute__((warn_unused_result));
+int	 account_bearer(const char *authz, enum token_type type, bool active,
+	    struct bearer *b, struct problem *p)
+	    __attribute__((warn_unused_result));
 
 void	 account_bearer_free(struct bearer *b);
 

@@ -151,7 +151,7 @@ activation_signup(const struct link_signup *asked, struct user *u,
 	char			*token = NULL, *link = NULL, *email = NULL;
 	const char		*why;
 	long long		 id;
-	int			 rc = -1;
+	int			 rc = -1, hashed;
 
 	if (u != NULL)
 		memset(u, 0, sizeof(*u));
@@ -165,9 +165,9 @@ activation_signup(const struct link_signup *asked, struct user *u,
 		problem_field(p, "email", why);
 	else
 		s->email = email;	/* from here on, as stored */
-	if (s->link_url != NULL && !validate_url(s->link_url, &why))
+	if (s->link_url != NULL && !validate_link(s->link_url, &why))
 		problem_field(p, "link", why);
-	if (s->redirect != NULL && !validate_url(s->redirect, &why))
+	if (s->redirect != NULL && !validate_link(s->redirect, &why))
 		problem_field(p, "redirect", why);
 	if (p->nverrs > 0)
 		goto out;
@@ -181,8 +181,9 @@ activation_signup(const struct link_signup *asked, struct user *u,
 	    signup_throttle_email(s->email, false, p) == -1)
 		goto out;
 
-	if (s->password != NULL && password_hash(s->password, mcf) == -1) {
-		p->kind = PROB_INTERNAL;
+	if (s->password != NULL && (hashed = password_hash(s->password,
+	    mcf)) != 0) {
+		password_problem(hashed, p);
 		goto out;
 	}
 	if (s->form == LINK_UUID) {

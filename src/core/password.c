@@ -1,6 +1,7 @@
 /* signet: password hashing with scrypt.  ISC licence, see README. */
 #include "config.h"
 
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "base/conf.h"
 #include "base/log.h"
 #include "core/password.h"
+#include "core/problem.h"
 #include "base/scoreboard.h"
 
 #define SALT_LEN	16
@@ -108,17 +110,28 @@ params_ok(long n, long r, long p)
 /*
  * scrypt pw into out (HASH_LEN bytes) holding a hash permit (none to take
  * without a scoreboard: signet-admin).  Returns libscrypt_scrypt()'s 0 or
- * -1.
+ * -1, or PASSWORD_BUSY when no permit came within hash_wait_ms.
  */
 static int
 scrypt_permit(const char *pw, const unsigned char *salt, size_t saltlen,
     uint64_t n, uint32_t r, uint32_t p, unsigned char *out)
 {
-	int	 rc;
+	struct sched_param	 sp = { 0 };
+	int			 rc, policy;
 
-	scoreboard_hash_enter();
+	if (scoreboard_hash_enter(cf->hash_wait_ms) == -1)
+		return PASSWORD_BUSY;
+	/*
+	 * A hash is CPU work nobody waits on but its own client: batch it,
+	 * so that the scheduler lets cheap requests (a session, a health
+	 * check) run first on a machine whose cores the hashes fill.
+	 */
+	policy = sched_getscheduler(0);
+	(void)sched_setscheduler(0, SCHED_BATCH, &sp);
 	rc = libscrypt_scrypt((const uint8_t *)pw, strlen(pw), salt, saltlen,
 	    n, r, p, out, HASH_LEN);
+	if (policy != -1)
+		(void)sched_setscheduler(0, policy, &sp);
 	scoreboard_hash_leave();
 	return rc;
 }
@@ -136,12 +149,14 @@ password_hash(const char *pw, char out[PASSWORD_MCF_LEN])
 		return -1;
 	if (random_bytes(salt, sizeof(salt)) == -1)
 		return -1;
-	if (scrypt_permit(pw, salt, sizeof(salt), (uint64_t)cf->scrypt_n,
-	    (uint32_t)cf->scrypt_r, (uint32_t)cf->scrypt_p, hash) == -1) {
-		log_err("scrypt failed (N=%ld r=%ld)", cf->scrypt_n,
-		    cf->scrypt_r);
+	if ((rc = scrypt_permit(pw, salt, sizeof(salt), (uint64_t)cf->scrypt_n,
+	    (uint32_t)cf->scrypt_r, (uint32_t)cf->scrypt_p, hash)) != 0) {
+		if (rc == -1)
+			log_err("scrypt failed (N=%ld r=%ld)", cf->scrypt_n,
+			    cf->scrypt_r);
 		goto out;
 	}
+	rc = -1;
 	EVP_EncodeBlock((unsigned char *)salt64, salt, sizeof(salt));
 	EVP_EncodeBlock((unsigned char *)hash64, hash, sizeof(hash));
 	if (libscrypt_mcf((uint32_t)cf->scrypt_n, (uint32_t)cf->scrypt_r,
@@ -157,20 +172,21 @@ out:
 	return rc;
 }
 
-bool
+int
 password_verify(const char *pw, const char *mcf)
 {
 	static const unsigned char	 dummy_salt[SALT_LEN] =
 	    "signet/no-record";
 	struct mcf			 m;
 	unsigned char			 hash[HASH_LEN];
-	bool				 usable, match = false;
+	bool				 usable;
+	int				 rc;
 
 	usable = mcf_parse(mcf, &m) == 0;
 	if (!usable) {
 		/* Same work as a real record at today's parameters. */
 		if (params_ok(cf->scrypt_n, cf->scrypt_r, cf->scrypt_p) == -1)
-			return false;
+			return 0;
 		m.n = (uint64_t)cf->scrypt_n;
 		m.r = (uint32_t)cf->scrypt_r;
 		m.p = (uint32_t)cf->scrypt_p;
@@ -178,17 +194,37 @@ password_verify(const char *pw, const char *mcf)
 		m.saltlen = sizeof(dummy_salt);
 		memset(m.hash, 0, sizeof(m.hash));
 	}
-	if (scrypt_permit(pw ? pw : "", m.salt, m.saltlen, m.n, m.r, m.p,
-	    hash) == -1) {
-		log_err("scrypt failed (N=%llu r=%u)",
-		    (unsigned long long)m.n, (unsigned)m.r);
+	if ((rc = scrypt_permit(pw ? pw : "", m.salt, m.saltlen, m.n, m.r, m.p,
+	    hash)) != 0) {
+		if (rc == -1) {
+			log_err("scrypt failed (N=%llu r=%u)",
+			    (unsigned long long)m.n, (unsigned)m.r);
+			rc = 0;
+		}
 		goto out;
 	}
-	match = code_equal(hash, m.hash, sizeof(hash)) && usable;
+	rc = code_equal(hash, m.hash, sizeof(hash)) && usable;
 out:
 	OPENSSL_cleanse(hash, sizeof(hash));
 	OPENSSL_cleanse(&m, sizeof(m));
-	return match;
+	return rc;
+}
+
+bool
+password_busy(void)
+{
+	return scoreboard_hash_full();
+}
+
+int
+password_problem(int rc, struct problem *p)
+{
+	if (rc == PASSWORD_BUSY) {
+		p->kind = PROB_UNAVAILABLE;
+		p->retry_after = 1;
+	} else
+		p->kind = PROB_INTERNAL;
+	return -1;
 }
 
 bool

@@ -29,7 +29,7 @@ enum prob {
 	PROB_VALIDATION,	/* 422: per-field reasons */
 	PROB_INVITE_INVALID,	/* 422: declined or deactivated invitee */
 	PROB_RATE_LIMITED,	/* 429: retry_after seconds */
-	PROB_UNAVAILABLE,	/* 503: database down */
+	PROB_UNAVAILABLE,	/* 503: database down, or busy (retry_after) */
 	PROB_INTERNAL,		/* 500: a bug or an unexpected database error */
 };
 
@@ -45,7 +45,7 @@ struct problem {
 	enum prob	 kind;
 	const char	*field;		/* MISSING, INVALID */
 	const char	*detail;	/* optional text for people */
-	long		 retry_after;	/* RATE_LIMITED, seconds */
+	long		 retry_after;	/* RATE_LIMITED, UNAVAILABLE: seconds */
 	struct verr	 verrs[VERR_MAX]; /* VALIDATION */
 	size_t		 nverrs;
 };

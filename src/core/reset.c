@@ -147,6 +147,21 @@ out:
 	return rc;
 }
 
+/*
+ * Every refusal of step 2 but a weak password (reachable only with the
+ * right code): unknown or inactive user, no such code, used, expired, too
+ * many tries, wrong code.  One answer, given no sooner than
+ * RESET_FLOOR_MS after the request began, so nothing tells an account
+ * that exists from one that does not.
+ */
+static void
+refuse(struct problem *p, const struct timespec *t0)
+{
+	memset(p, 0, sizeof(*p));
+	problem_field(p, "code", "is not the code we sent, or has expired");
+	pad_to_floor(t0);
+}
+
 int
 reset_confirm(const char *username, const char *new_password,
     const char *vcode, const char *code, char **gid, long *epoch,
@@ -154,29 +169,29 @@ reset_confirm(const char *username, const char *new_password,
 {
 	struct user		 u;
 	struct confirm_code	 c;
+	struct timespec		 t0;
 	char			 tmac[67], mcf[PASSWORD_MCF_LEN];
 	const char		*why;
 	int			 found, rc = -1;
 
 	*gid = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&c, 0, sizeof(c));
 	memset(mcf, 0, sizeof(mcf));
 	if ((found = db_user_by_username(username, &u)) == -1)
 		goto dberr;
-	if (!found || strcmp(u.status, "active") != 0) {
-		problem_field(p, "token", "is invalid or expired");
-		goto out;
-	}
+	if (!found || strcmp(u.status, "active") != 0)
+		goto refused;
 	reset_token_mac(vcode, u.gid, tmac);
 	if ((found = db_confirm_code_get(u.id, tmac, &c)) == -1)
 		goto dberr;
-	if (!found || !c.usable) {
-		problem_field(p, "token", "is invalid or expired");
+	if (!found || !c.usable)
+		goto refused;
+	if ((found = code_check(db_confirm_code_try, c.id,
+	    cf->code_max_attempts, c.code_mac, code, p)) == -1)
 		goto out;
-	}
-	if (code_check(db_confirm_code_try, c.id, cf->code_max_attempts,
-	    c.code_mac, code, p) != 1)
-		goto out;
+	if (found == 0)
+		goto refused;
 	/* A weak password neither uses the code up nor costs a try. */
 	if (!validate_password(new_password, u.username, u.email,
 	    cf->password_min_score, &why)) {
@@ -185,8 +200,11 @@ reset_confirm(const char *username, const char *new_password,
 		problem_field(p, "password", why);
 		goto out;
 	}
-	if (password_hash(new_password, mcf) == -1) {
-		p->kind = PROB_INTERNAL;
+	if ((found = password_hash(new_password, mcf)) != 0) {
+		/* Busy: the code neither used up nor counted. */
+		if (db_confirm_code_untry(c.id) == -1)
+			goto dberr;
+		password_problem(found, p);
 		goto out;
 	}
 	{
@@ -199,11 +217,9 @@ reset_confirm(const char *username, const char *new_password,
 		if (found && (found = db_user_set_password(u.id, mcf,
 		    epoch)) == -1)
 			goto dberr;
-		if (!found) {
-			/* Used by a concurrent request, or the account went. */
-			problem_field(p, "token", "is invalid or expired");
-			goto out;
-		}
+		/* Used by a concurrent request, or the account went. */
+		if (!found)
+			goto refused;
 		if (outbox_put_template(u.email, "password_changed",
 		    u.language, vars, 1) == -1 || db_commit() == -1)
 			goto dberr;
@@ -212,6 +228,9 @@ reset_confirm(const char *username, const char *new_password,
 	*gid = u.gid;
 	u.gid = NULL;
 	rc = 0;
+	goto out;
+refused:
+	refuse(p, &t0);
 	goto out;
 dberr:
 	problem_db(p);

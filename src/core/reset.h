@@ -38,9 +38,11 @@ int	 reset_request(const char *login, const char *client, char **vcode,
  * code_max_attempts wrong tries) sets new_password (validate_password()'s
  * rules), revokes every older token and mails the owner that the password
  * changed (template password_changed).  *gid (owned) and *epoch: the
- * user's, for a fresh token.  VALIDATION on "token" (unknown, used,
- * expired, or no such active user), "code" (wrong, or too many tries) or
- * "password"; or the database.
+ * user's, for a fresh token.  Every refusal but a weak new password is
+ * one and the same VALIDATION on "code", answered no sooner than
+ * RESET_FLOOR_MS: unknown user, unknown, used or expired code, too many
+ * tries, wrong code.  A weak password (only reachable with the right
+ * code) is VALIDATION on "password".  Or the database.
  */
 int	 reset_confirm(const char *username, const char *new_password,
 	    const char *vcode, const char *code, char **gid, long *epoch,

@@ -44,7 +44,7 @@ signup_request(const char *username, const char *password, const char *email,
 	char		 minutes[24];
 	char		*tok = NULL, *norm = NULL;
 	const char	*why;
-	int		 taken, rc = -1;
+	int		 taken, hashed, rc = -1;
 	bool		 name_ok;
 
 	*token = NULL;
@@ -75,8 +75,8 @@ signup_request(const char *username, const char *password, const char *email,
 	}
 	if (p->nverrs > 0 || signup_throttle_email(email, true, p) == -1)
 		goto out;
-	if (password_hash(password, mcf) == -1) {
-		p->kind = PROB_INTERNAL;
+	if ((hashed = password_hash(password, mcf)) != 0) {
+		password_problem(hashed, p);
 		goto out;
 	}
 	tok = code_token();
@@ -147,8 +147,12 @@ signup_complete(const char *username, const char *password, const char *email,
 	if (code_check(db_pending_try, pend.id, cf->code_max_attempts,
 	    pend.code_mac, code, p) != 1)
 		goto out;
-	if (!password_verify(password, pend.password)) {
-		problem_field(p, "password", "differs from the signup request");
+	if ((found = password_verify(password, pend.password)) != 1) {
+		if (found == PASSWORD_BUSY)
+			password_problem(found, p);
+		else
+			problem_field(p, "password",
+			    "differs from the signup request");
 		goto out;
 	}
 

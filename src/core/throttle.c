@@ -91,6 +91,14 @@ throttle_reserve(const char *key, long window, long free, long limit)
 	return wait == 0 ? 1 : wait;
 }
 
+int
+throttle_unreserve(const char *key)
+{
+	char	buf[THROTTLE_KEY_MAX + 1];
+
+	return db_throttle_untry(throttle_fit(key, buf));
+}
+
 long
 throttle_backoff_wait(long count, long left, long since, long free,
     long limit)

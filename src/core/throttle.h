@@ -41,6 +41,9 @@ long	throttle_backoff(const char *key, long window, long free, long limit)
 long	throttle_reserve(const char *key, long window, long free, long limit)
 	    __attribute__((warn_unused_result));
 
+/* Give back a try throttle_reserve() counted (it never ran).  0 or -1. */
+int	throttle_unreserve(const char *key) __attribute__((warn_unused_result));
+
 /*
  * The decision of throttle_backoff() from a key's window: count failures,
  * left seconds until the window ends, since seconds since the last one.

@@ -28,15 +28,28 @@
 /* Base64url of an HMAC-SHA256: 43 characters. */
 #define SIG_LEN		CODE_B64URL_LEN(32)
 
+/* The "typ" claim of each type. */
+static const char *const type_names[] = {
+	[TOKEN_ACCESS] = "access",
+	[TOKEN_RENEW] = "renew",
+};
+
 char *
-token_issue(const char *user_gid, long epoch, long *exp_out)
+token_issue(const char *user_gid, long epoch, enum token_type type,
+    long auth_time, long *exp_out)
 {
 	jwt_t	*jwt = NULL;
 	char	*jti = NULL, *s, *tok = NULL;
-	long	 iat, exp;
+	long	 iat, exp, end;
 
 	iat = (long)time(NULL);
-	exp = iat + cf->jwt_ttl;
+	if (auth_time <= 0 || auth_time > iat)
+		auth_time = iat;
+	/* No token outlives the session it belongs to. */
+	end = auth_time + cf->session_max_age;
+	if (end <= iat)
+		return NULL;
+	exp = iat + cf->jwt_ttl < end ? iat + cf->jwt_ttl : end;
 	jti = code_token();
 	if (jwt_new(&jwt) != 0 ||
 	    jwt_add_grant(jwt, "iss", cf->jwt_issuer) != 0 ||
@@ -45,6 +58,8 @@ token_issue(const char *user_gid, long epoch, long *exp_out)
 	    jwt_add_grant_int(jwt, "exp", exp) != 0 ||
 	    jwt_add_grant(jwt, "jti", jti) != 0 ||
 	    jwt_add_grant_int(jwt, "epoch", epoch) != 0 ||
+	    jwt_add_grant(jwt, "typ", type_names[type]) != 0 ||
+	    jwt_add_grant_int(jwt, "auth_time", auth_time) != 0 ||
 	    jwt_set_alg(jwt, JWT_ALG_HS256, cf->jwt_key,
 	    (int)cf->jwt_keylen) != 0) {
 		log_err("token_issue: cannot build the token");
@@ -190,9 +205,9 @@ claim_str(struct json_object *claims, const char *name)
 int
 token_verify(const char *authz, struct token_claims *out)
 {
-	struct json_object	*head = NULL, *claims = NULL, *alg;
+	struct json_object	*head = NULL, *claims = NULL, *alg, *o;
 	char			*tok = NULL, *sig, *dot;
-	const char		*iss, *sub, *jti;
+	const char		*iss, *sub, *jti, *typ;
 	long			 now;
 	int			 rc = -1;
 
@@ -220,6 +235,26 @@ token_verify(const char *authz, struct token_claims *out)
 		goto out;
 	if (out->exp <= now || out->iat > now + IAT_SKEW)
 		goto out;
+	/*
+	 * Tokens from before types and session ages: access tokens whose
+	 * session began when they were issued.
+	 */
+	if (json_object_object_get_ex(claims, "auth_time", &o)) {
+		if (claim_int(claims, "auth_time", &out->auth_time) == -1)
+			goto out;
+	} else
+		out->auth_time = out->iat;
+	if (out->auth_time + cf->session_max_age <= now)
+		goto out;
+	out->type = TOKEN_ACCESS;
+	if (json_object_object_get_ex(claims, "typ", &o)) {
+		if ((typ = claim_str(claims, "typ")) == NULL)
+			goto out;
+		if (strcmp(typ, type_names[TOKEN_RENEW]) == 0)
+			out->type = TOKEN_RENEW;
+		else if (strcmp(typ, type_names[TOKEN_ACCESS]) != 0)
+			goto out;
+	}
 	if ((iss = claim_str(claims, "iss")) == NULL ||
 	    cf->jwt_issuer == NULL || strcmp(iss, cf->jwt_issuer) != 0)
 		goto out;

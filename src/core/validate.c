@@ -10,6 +10,7 @@
 #include <idn2.h>
 #include <zxcvbn.h>
 
+#include "base/conf.h"
 #include "core/validate.h"
 #include "base/xmalloc.h"
 
@@ -449,6 +450,24 @@ validate_url(const char *url, const char **reason)
 		return true;
 bad:
 	*reason = "is not an acceptable URL";
+	return false;
+}
+
+bool
+validate_link(const char *url, const char **reason)
+{
+	size_t	i, n;
+
+	if (!validate_url(url, reason))
+		return false;
+	for (i = 0; cf->links[i] != NULL; i++) {
+		n = strlen(cf->links[i]);
+		if (strncmp(url, cf->links[i], n) == 0 && (n == 0 ||
+		    cf->links[i][n - 1] == '/' || url[n] == '\0' ||
+		    strchr("/?#", url[n]) != NULL))
+			return true;
+	}
+	*reason = "does not start with a prefix of link_prefixes";
 	return false;
 }
 

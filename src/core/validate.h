@@ -64,6 +64,15 @@ char	*validate_login(const char *login);
  */
 bool	 validate_url(const char *url, const char **reason);
 
+/*
+ * A URL signet may mail as a link: validate_url() and, since a link in a
+ * mail from us is trusted like us, one of the prefixes of link_prefixes
+ * (cf->links: by default the origin of public_url).  A prefix matches at
+ * a boundary: the URL goes on with '/', '?' or '#' after it, or ends
+ * there, unless the prefix itself ends with '/'.
+ */
+bool	 validate_link(const char *url, const char **reason);
+
 /* Does s look like a gid, a uuid in text (8-4-4-4-12 hex digits)? */
 bool	 validate_gid(const char *s);
 

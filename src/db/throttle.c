@@ -101,6 +101,18 @@ db_throttle_reserve(const char *key, long window, long free, long limit)
 	return db_one(&st, params, none_row, NULL);
 }
 
+/* login: a reserved try that never happened (busy) */
+int
+db_throttle_untry(const char *key)
+{
+	static struct stmt st = STMT("throttle_untry",
+	    "UPDATE throttles SET count = greatest(count - 1, 0) "
+	    "WHERE key = $1", 1);
+	const char	*params[] = { key };
+
+	return db_exec(&st, params);
+}
+
 /* login: a success forgets the failures */
 int
 db_throttle_clear(const char *key)

@@ -28,6 +28,9 @@ int	db_throttle_get(const char *key, long window, long *count, long *left,
 int	db_throttle_reserve(const char *key, long window, long free,
 	    long limit) __attribute__((warn_unused_result));
 
+/* Give back a try db_throttle_reserve() counted.  0 or -1. */
+int	db_throttle_untry(const char *key) __attribute__((warn_unused_result));
+
 int	db_throttle_clear(const char *key) __attribute__((warn_unused_result));
 
 #endif

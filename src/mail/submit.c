@@ -156,11 +156,16 @@ smtp_monitor(const char *buf, int len, int writing, void *arg)
 		t->ok = true;
 }
 
-/* smtp_starttls (no | yes | required) as libesmtp's option. */
+/*
+ * smtp_starttls (no | yes | required) as libesmtp's option.  With AUTH,
+ * "yes" is "required": credentials never go out without TLS (libesmtp
+ * would otherwise carry on in clear when STARTTLS fails).
+ */
 static enum starttls_option
 starttls_mode(void)
 {
-	if (strcmp(cf->smtp_starttls, "required") == 0)
+	if (strcmp(cf->smtp_starttls, "required") == 0 ||
+	    (strcmp(cf->smtp_starttls, "yes") == 0 && *cf->smtp_user != '\0'))
 		return Starttls_REQUIRED;
 	if (strcmp(cf->smtp_starttls, "yes") == 0)
 		return Starttls_ENABLED;
@@ -225,7 +230,12 @@ submit_message(const char *rcpt, char *msg, struct submit_result *res)
 		    smtp_strerror(smtp_errno(), ebuf, sizeof(ebuf)));
 		goto out;
 	}
-	if (auth != NULL && !trace.ok) {
+	if (starttls_mode() == Starttls_REQUIRED &&
+	    smtp_errno() == SMTP_ERR_EXTENSION_NOT_AVAILABLE && !trace.tried)
+		snprintf(event_note, sizeof(event_note), "the server does not "
+		    "offer STARTTLS, which is required%s: ", auth != NULL ?
+		    " before AUTH" : "");
+	else if (auth != NULL && !trace.ok) {
 		res->noauth = true;
 		snprintf(event_note, sizeof(event_note), "%s: ", trace.tried ?
 		    "AUTH refused" : "the server offered no usable AUTH");

@@ -66,7 +66,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	const char	*path;
-	char		 msg[512];
+	char		 msg[512], shm[64];
 	bool		 foreground = false, test = false, mailer = false;
 	bool		 debug = false;
 	int		 ch, fd, rc;
@@ -113,9 +113,13 @@ main(int argc, char *argv[])
 		if (privdrop_config(NULL, foreground) == -1)
 			exit(1);
 		log_init("signet-mailer", strcmp(cf->log, "syslog") == 0);
-		scoreboard_init(1);
+		scoreboard_init(NULL, 1, 1);
 		return mailer_run();
 	}
+	/* libfcgi reads its allow-list of web servers at FCGX_Init(). */
+	if (*cf->web_server_addrs != '\0' &&
+	    setenv("FCGI_WEB_SERVER_ADDRS", cf->web_server_addrs, 1) == -1)
+		err(1, "setenv");
 	if (FCGX_Init() != 0)
 		errx(1, "FCGX_Init failed");
 	if ((fd = master_listen()) == -1)
@@ -124,7 +128,18 @@ main(int argc, char *argv[])
 	if (privdrop_config(fd != 0 && strncmp(cf->listen, "unix:", 5) == 0 ?
 	    cf->listen + 5 : NULL, foreground) == -1)
 		exit(1);
-	scoreboard_init((unsigned)cf->hash_concurrency);
+	/*
+	 * With workers = 0 the web server starts every process (mod_fcgid):
+	 * they share the hash permits of one configuration through a named
+	 * region, not one count each.
+	 */
+	if (cf->workers == 0) {
+		scoreboard_name(cf->path != NULL ? cf->path : "signet", shm);
+		scoreboard_init(shm, (int)cf->hash_concurrency,
+		    (int)cf->hash_queue);
+	} else
+		scoreboard_init(NULL, (int)cf->hash_concurrency,
+		    (int)cf->hash_queue);
 	/* A socket inherited on fd 0: a process manager runs us, so stay. */
 	if (!foreground && fd != 0)
 		daemonize(fd);

@@ -227,7 +227,7 @@ reap(void)
 			bad++;
 		} else
 			log_debug("child %d exited", (int)pid);
-		scoreboard_reclaim(i);
+		scoreboard_reclaim(pid);
 		memset(s, 0, sizeof(*s));
 	}
 	return bad;

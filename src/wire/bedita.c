@@ -326,17 +326,24 @@ bedita_user_resource(const struct user *u)
 	return d;
 }
 
-/* 200 {"meta": {"jwt", "renew"}, "links"} for user gid at epoch. */
+/*
+ * 200 {"meta": {"jwt", "renew"}, "links"} for user gid at epoch, in the
+ * session begun at auth_time (0: now).
+ */
 static void
-tokens(struct req *r, const char *gid, long epoch)
+tokens(struct req *r, const char *gid, long epoch, long auth_time)
 {
 	struct json_object	*o, *m;
 	struct problem		 p = { .kind = PROB_INTERNAL };
 	char			*jwt, *renew = NULL;
 
-	if ((jwt = token_issue(gid, epoch, NULL)) == NULL ||
-	    (renew = token_issue(gid, epoch, NULL)) == NULL) {
+	if ((jwt = token_issue(gid, epoch, TOKEN_ACCESS, auth_time,
+	    NULL)) == NULL ||
+	    (renew = token_issue(gid, epoch, TOKEN_RENEW, auth_time,
+	    NULL)) == NULL) {
 		free(jwt);
+		/* The session is over: a login again, not an error. */
+		p.kind = auth_time > 0 ? PROB_LOGIN_FAILED : PROB_INTERNAL;
 		bedita_fail(r, &p);
 		return;
 	}
@@ -366,12 +373,13 @@ string_or_null(const struct req *r, const char *name)
 /*
  * POST /auth {username, password[, grant_type]}: a JWT and a renew token.
  *
- * signet's tokens have no separate refresh kind: "renew" is a second JWT
- * from token_issue(), as long-lived as "jwt".  BEdita's renewal, grant_type
- * "refresh_token" (or a body without credentials) with the renew token in
- * Authorization, is answered with a fresh pair while the token is valid,
- * its user active and its epoch current (logout revokes it).  Any failure
- * is BEdita's one 401 "Login request not successful".
+ * "renew" is a JWT of type renew, as long-lived as "jwt" (an access
+ * token): each is refused where the other is due.  BEdita's renewal,
+ * grant_type "refresh_token" (or a body without credentials) with the
+ * renew token in Authorization, is answered with a fresh pair of the same
+ * session while the token is valid, its user active, its epoch current
+ * (logout revokes it) and the session younger than session_max_age.  Any
+ * failure is BEdita's one 401 "Login request not successful".
  */
 void
 bedita_auth(struct req *r)
@@ -386,13 +394,13 @@ bedita_auth(struct req *r)
 	grant = string_or_null(r, "grant_type");
 	if ((grant != NULL && strcmp(grant, "refresh_token") == 0) ||
 	    (grant == NULL && name == NULL && pw == NULL && r->authz != NULL)) {
-		if (account_bearer(r->authz, true, &b, &p) == -1) {
+		if (account_bearer(r->authz, TOKEN_RENEW, true, &b, &p) == -1) {
 			if (p.kind == PROB_UNAUTHORIZED)
 				p.kind = PROB_LOGIN_FAILED;
 			bedita_fail(r, &p);
 			return;
 		}
-		tokens(r, b.gid, b.epoch);
+		tokens(r, b.gid, b.epoch, b.auth_time);
 		account_bearer_free(&b);
 		return;
 	}
@@ -406,6 +414,6 @@ bedita_auth(struct req *r)
 		bedita_fail(r, &p);
 		return;
 	}
-	tokens(r, u.gid, u.token_epoch);
+	tokens(r, u.gid, u.token_epoch, 0);
 	db_user_free(&u);
 }

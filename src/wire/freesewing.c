@@ -181,7 +181,8 @@ logged_in(struct req *r, const struct user *u)
 	struct problem		 p = { .kind = PROB_INTERNAL };
 	char			*jwt;
 
-	if ((jwt = token_issue(u->gid, u->token_epoch, NULL)) == NULL) {
+	if ((jwt = token_issue(u->gid, u->token_epoch, TOKEN_ACCESS, 0,
+	    NULL)) == NULL) {
 		freesewing_fail(r, &p);
 		return;
 	}

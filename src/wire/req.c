@@ -313,7 +313,8 @@ req_problem_headers(struct req *r, const struct problem *p)
 {
 	char	buf[32];
 
-	if (p->kind == PROB_RATE_LIMITED) {
+	if (p->kind == PROB_RATE_LIMITED ||
+	    (p->kind == PROB_UNAVAILABLE && p->retry_after > 0)) {
 		snprintf(buf, sizeof(buf), "%ld", p->retry_after);
 		req_header(r, "Retry-After", buf);
 	}

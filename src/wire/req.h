@@ -47,6 +47,7 @@ struct req {
 	long long		 user_id;	/* R_AUTH only */
 	long			 token_epoch;
 	long			 token_left;	/* seconds of lifetime left */
+	long			 auth_time;	/* its session's start */
 
 	/* the response */
 	int			 status;
@@ -102,7 +103,8 @@ void	 req_header(struct req *r, const char *name, const char *value);
 
 /*
  * The headers every personality sends with a problem: Retry-After when
- * rate limited, WWW-Authenticate when a token was refused.
+ * rate limited or busy (UNAVAILABLE with a retry_after), WWW-Authenticate
+ * when a token was refused.
  */
 void	 req_problem_headers(struct req *r, const struct problem *p);
 

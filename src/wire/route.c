@@ -176,8 +176,8 @@ authenticate(struct req *r, unsigned flags)
 	struct bearer	 b;
 	struct problem	 p = { 0 };
 
-	if (account_bearer(r->authz, (flags & R_AUTH) == R_AUTH, &b,
-	    &p) == -1) {
+	if (account_bearer(r->authz, TOKEN_ACCESS, (flags & R_AUTH) == R_AUTH,
+	    &b, &p) == -1) {
 		r->persona->fail(r, &p);
 		return -1;
 	}
@@ -186,6 +186,7 @@ authenticate(struct req *r, unsigned flags)
 	r->user_id = b.id;
 	r->token_epoch = b.epoch;
 	r->token_left = b.left;
+	r->auth_time = b.auth_time;
 	account_bearer_free(&b);
 	return 0;
 }
@@ -196,7 +197,8 @@ refresh(struct req *r)
 {
 	char	*jwt;
 
-	if ((jwt = token_issue(r->user_gid, r->token_epoch, NULL)) != NULL) {
+	if ((jwt = token_issue(r->user_gid, r->token_epoch, TOKEN_ACCESS,
+	    r->auth_time, NULL)) != NULL) {
 		req_header(r, r->persona->token_header, jwt);
 		free(jwt);
 	}

@@ -73,8 +73,10 @@ unicat_fail(struct req *r, const struct problem *p)
 			    jstr(p->verrs[i].reason));
 		break;
 	case PROB_RATE_LIMITED:
-		json_object_object_add(info, "retry_after",
-		    json_object_new_int64(p->retry_after));
+	case PROB_UNAVAILABLE:
+		if (p->retry_after > 0)
+			json_object_object_add(info, "retry_after",
+			    json_object_new_int64(p->retry_after));
 		break;
 	default:
 		break;
@@ -285,7 +287,7 @@ logged_in(struct req *r, const char *gid, long epoch, bool login)
 
 	if (failed(r, account_session(gid, epoch, &s, &p), &p))
 		return;
-	if ((jwt = token_issue(gid, epoch, NULL)) == NULL) {
+	if ((jwt = token_issue(gid, epoch, TOKEN_ACCESS, 0, NULL)) == NULL) {
 		db_session_free(&s);
 		p.kind = PROB_INTERNAL;
 		unicat_fail(r, &p);
@@ -364,7 +366,8 @@ unicat_init(struct req *r)
 	if (failed(r, account_session(r->user_gid, r->token_epoch, &s, &p), &p))
 		return;
 	/* The Unicat page: "A fresh JWT is in the Authorization header". */
-	jwt = token_issue(r->user_gid, r->token_epoch, NULL);
+	jwt = token_issue(r->user_gid, r->token_epoch, TOKEN_ACCESS, r->auth_time,
+	    NULL);
 	unicat_reply_session(r, &s, jwt, true);
 	r->token_left = cf->jwt_ttl;	/* fresh already: no second one */
 	free(jwt);

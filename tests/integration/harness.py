@@ -584,7 +584,7 @@ class Signet:
         smtp = "%s:%d" % (self.smtp.host, self.smtp.port) if self.smtp else "127.0.0.1:1"
         return {
             "listen": "unix:" + self.socket,
-            "socket_mode": "0666",
+            "socket_mode": "0660",
             "workers": "2",
             "database": self.pg.dsn,
             "public_url": self.public_url,
@@ -595,9 +595,13 @@ class Signet:
             "sql_dir": os.path.join(self.srcdir, "sql"),
             "templates_dir": os.path.join(self.srcdir, "etc", "templates"),
             "scrypt_n": "1024",
+            "scrypt_weak_ok": "yes",
             "scrypt_r": "8",
             "scrypt_p": "1",
             "throttle_exempt": "127.0.0.0/8",
+            # The places the tests' BEdita signups link to (link_prefixes).
+            "link_prefixes": "http://127.0.0.1:9/ http://myactivationsys.example "
+                             "https://app.example.org/ myapp:// app://",
             "log": "stderr",
         }
 

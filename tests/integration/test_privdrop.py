@@ -110,6 +110,7 @@ def test_already_that_user_is_fine(pg, smtp, keys, user):
         for k, src in (("jwt_secret_file", keys.jwt), ("secret_file", keys.hmac)):
             dst = os.path.join(kdir, os.path.basename(src))
             shutil.copyfile(src, dst)
+            os.chmod(dst, 0o600)
             os.chown(dst, user.pw_uid, user.pw_gid)
             extra[k] = dst
         s = config(top, pg, smtp, keys, user=USER, workers="1", **extra)

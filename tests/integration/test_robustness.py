@@ -141,6 +141,7 @@ def test_config_errors_cite_file_and_line(tmp_path, signet):
 def test_short_jwt_key_refused(tmp_path, signet):
     key = tmp_path / "short.key"
     key.write_bytes(b"x" * 31)
+    key.chmod(0o600)
     conf = tmp_path / "c.conf"
     conf.write_text(open(signet.conf).read() + "jwt_secret_file = %s\n" % key)
     r = signet_t(str(conf))

@@ -3,8 +3,7 @@
 
 #include <check.h>
 #include <errno.h>
-#include <pthread.h>
-#include <semaphore.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,17 +26,20 @@ setup(void)
 	c.scrypt_r = 8;
 	c.scrypt_p = 1;
 	cf = &c;
+	c.hash_wait_ms = 200;
 	if (sb == NULL)
-		scoreboard_init(2);
+		scoreboard_init(NULL, 2, 2);
 }
 
+/* Free permits (of 2): every one given back after each use. */
 static int
 permits(void)
 {
-	int	 v;
+	int	 holding, waiting;
 
-	ck_assert_int_eq(sem_getvalue(&sb->hash_sem, &v), 0);
-	return v;
+	scoreboard_permits(&holding, &waiting);
+	ck_assert_int_eq(waiting, 0);
+	return 2 - holding;
 }
 
 START_TEST(round_trip)
@@ -207,36 +209,46 @@ START_TEST(parameters)
 }
 END_TEST
 
-static void *
-verify_thread(void *arg)
+/* Every permit held by other processes, the queue full: busy at once. */
+START_TEST(busy)
 {
-	char	*mcf = arg;
-
-	return password_verify("pw", mcf) ? arg : NULL;
-}
-
-/* With every permit taken, hashing waits for one. */
-START_TEST(permit_blocks)
-{
-	char		 mcf[PASSWORD_MCF_LEN];
-	pthread_t	 th;
-	void		*res;
-	int		 v;
+	char	 mcf[PASSWORD_MCF_LEN], other[PASSWORD_MCF_LEN];
+	int	 go[2], done[2], i;
+	pid_t	 kids[4];
+	char	 b;
 
 	ck_assert_int_eq(password_hash("pw", mcf), 0);
-	scoreboard_hash_enter();
-	scoreboard_hash_enter();
-	ck_assert_int_eq(permits(), 0);
-	ck_assert_int_eq(pthread_create(&th, NULL, verify_thread, mcf), 0);
-	usleep(100 * 1000);
-	ck_assert_int_eq(sem_getvalue(&sb->hash_sem, &v), 0);
-	ck_assert_int_eq(v, 0);
-	ck_assert_int_eq(pthread_tryjoin_np(th, &res), EBUSY);
-	scoreboard_hash_leave();
-	ck_assert_int_eq(pthread_join(th, &res), 0);
-	ck_assert_ptr_eq(res, mcf);
-	scoreboard_hash_leave();
+	ck_assert_int_eq(pipe(go), 0);
+	ck_assert_int_eq(pipe(done), 0);
+	/* Two hold a permit, two wait for one: all that may. */
+	for (i = 0; i < 4; i++) {
+		if ((kids[i] = fork()) == 0) {
+			if (scoreboard_hash_enter(5000) == 0) {
+				if (write(done[1], "h", 1) != 1 ||
+				    read(go[0], &b, 1) != 1)
+					_exit(3);
+				scoreboard_hash_leave();
+			}
+			_exit(0);
+		}
+		if (i < 2)
+			ck_assert_int_eq(read(done[0], &b, 1), 1);
+	}
+	for (;;) {
+		int	 holding, waiting;
+
+		scoreboard_permits(&holding, &waiting);
+		if (holding == 2 && waiting == 2)
+			break;
+		usleep(10 * 1000);
+	}
+	ck_assert_int_eq(password_hash("pw", other), PASSWORD_BUSY);
+	ck_assert_int_eq(password_verify("pw", mcf), PASSWORD_BUSY);
+	ck_assert_int_eq(write(go[1], "gggg", 4), 4);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(waitpid(kids[i], NULL, 0), kids[i]);
 	ck_assert_int_eq(permits(), 2);
+	ck_assert_int_eq(password_verify("pw", mcf), 1);
 }
 END_TEST
 
@@ -272,7 +284,7 @@ main(void)
 	    sizeof(garbage) / sizeof(garbage[0]));
 	tcase_add_test(tc, wrong_hash);
 	tcase_add_test(tc, parameters);
-	tcase_add_test(tc, permit_blocks);
+	tcase_add_test(tc, busy);
 	tcase_add_test(tc, calibrate);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -96,6 +96,29 @@ START_TEST(fit_cuts_at_a_character)
 }
 END_TEST
 
+/* The subject a client address is throttled under (issue 12.13). */
+static const struct {
+	const char	*client, *subject;
+} addrs[] = {
+	{ "198.51.100.7", "198.51.100.7" },
+	{ "2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64" },
+	{ "2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64" },
+	{ "2001:db8:1:3::1", "2001:db8:1:3::/64" },
+	{ "::1", "::/64" },
+	{ "::ffff:198.51.100.7", "198.51.100.7" },	/* v4-mapped */
+	{ "", "" },
+	{ "not an address", "not an address" },
+};
+
+START_TEST(address_table)
+{
+	char	buf[THROTTLE_ADDR_LEN];
+
+	ck_assert_str_eq(throttle_address(addrs[_i].client, buf),
+	    addrs[_i].subject);
+}
+END_TEST
+
 /* throttle_backoff_wait(count, left, since, free, limit) */
 static const struct {
 	long	count, left, since, free, limit, wait;
@@ -152,6 +175,8 @@ main(void)
 	tcase_add_loop_test(tc, backoff_table, 0,
 	    sizeof(waits) / sizeof(waits[0]));
 	tcase_add_test(tc, problem_of_a_wait);
+	tcase_add_loop_test(tc, address_table, 0,
+	    sizeof(addrs) / sizeof(addrs[0]));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -27,6 +27,7 @@ setup(void)
 	c.jwt_key = (unsigned char *)KEY;
 	c.jwt_keylen = strlen(KEY);
 	c.jwt_ttl = 3600;
+	c.session_max_age = 30 * 86400;
 	c.jwt_issuer = "signet-test";
 	cf = &c;
 }
@@ -94,7 +95,7 @@ START_TEST(round_trip)
 	char			*tok;
 	long			 exp = 0, now = (long)time(NULL);
 
-	tok = token_issue("u-123", 7, &exp);
+	tok = token_issue("u-123", 7, TOKEN_ACCESS, 0, &exp);
 	ck_assert_ptr_nonnull(tok);
 	ck_assert_int_eq(token_verify(tok, &tc), 0);
 	ck_assert_str_eq(tc.sub, "u-123");
@@ -103,6 +104,8 @@ START_TEST(round_trip)
 	ck_assert_int_eq(tc.exp, tc.iat + 3600);
 	ck_assert(tc.iat >= now && tc.iat <= now + 2);
 	ck_assert_uint_eq(strlen(tc.jti), 24);
+	ck_assert_int_eq(tc.type, TOKEN_ACCESS);
+	ck_assert_int_eq(tc.auth_time, tc.iat);		/* a new session */
 	token_claims_free(&tc);
 	ck_assert_ptr_null(tc.sub);
 	token_claims_free(&tc);		/* twice is fine */
@@ -110,7 +113,7 @@ START_TEST(round_trip)
 	/* each token has its own jti */
 	{
 		struct token_claims	 tc2;
-		char			*tok2 = token_issue("u-123", 7, NULL);
+		char			*tok2 = token_issue("u-123", 7, TOKEN_ACCESS, 0, NULL);
 
 		ck_assert_int_eq(token_verify(tok, &tc), 0);
 		ck_assert_int_eq(token_verify(tok2, &tc2), 0);
@@ -120,6 +123,88 @@ START_TEST(round_trip)
 		free(tok2);
 	}
 	free(tok);
+}
+END_TEST
+
+/* Types and sessions (issue 12.18). */
+START_TEST(types_and_sessions)
+{
+	struct token_claims	 tc;
+	char			*tok;
+	long			 now = (long)time(NULL), exp;
+
+	/* A renew token says so. */
+	tok = token_issue("u-1", 3, TOKEN_RENEW, 0, NULL);
+	ck_assert_int_eq(token_verify(tok, &tc), 0);
+	ck_assert_int_eq(tc.type, TOKEN_RENEW);
+	token_claims_free(&tc);
+	free(tok);
+
+	/* A refreshed token keeps its session's start... */
+	tok = token_issue("u-1", 3, TOKEN_ACCESS, now - 1000, &exp);
+	ck_assert_int_eq(token_verify(tok, &tc), 0);
+	ck_assert_int_eq(tc.auth_time, now - 1000);
+	ck_assert_int_eq(exp, tc.iat + 3600);
+	token_claims_free(&tc);
+	free(tok);
+
+	/* ... and never outlives it: exp stops at auth_time + max age. */
+	tok = token_issue("u-1", 3, TOKEN_ACCESS, now - c.session_max_age + 60,
+	    &exp);
+	ck_assert_ptr_nonnull(tok);
+	ck_assert_int_eq(exp, now + 60);
+	free(tok);
+
+	/* A session past its age gets no token, and its tokens fail. */
+	ck_assert_ptr_null(token_issue("u-1", 3, TOKEN_ACCESS,
+	    now - c.session_max_age, NULL));
+	tok = token_issue("u-1", 3, TOKEN_ACCESS, now - 100, NULL);
+	c.session_max_age = 50;
+	ck_assert_int_eq(token_verify(tok, &tc), -1);
+	c.session_max_age = 30 * 86400;
+	ck_assert_int_eq(token_verify(tok, &tc), 0);
+	token_claims_free(&tc);
+	free(tok);
+}
+END_TEST
+
+/* Claims as older tokens and forgers write them. */
+START_TEST(type_claims)
+{
+	struct token_claims	 tc;
+	char			 payload[512], *tok;
+	long			 now = (long)time(NULL);
+	static const struct {
+		const char	*extra;
+		int		 rc;
+		int		 type;
+	} cases[] = {
+		{ "", 0, TOKEN_ACCESS },		/* before types */
+		{ ",\"typ\":\"access\"", 0, TOKEN_ACCESS },
+		{ ",\"typ\":\"renew\"", 0, TOKEN_RENEW },
+		{ ",\"typ\":\"refresh\"", -1, 0 },
+		{ ",\"typ\":1", -1, 0 },
+		{ ",\"typ\":\"\"", -1, 0 },
+		{ ",\"auth_time\":\"x\"", -1, 0 },
+		{ ",\"auth_time\":1", -1, 0 },		/* 1970: too old */
+	};
+	size_t			 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(payload, sizeof(payload), "{\"iss\":\"signet-test\","
+		    "\"sub\":\"u\",\"jti\":\"j\",\"iat\":%ld,\"exp\":%ld,"
+		    "\"epoch\":0%s}", now, now + 60, cases[i].extra);
+		tok = make("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", payload,
+		    "HS256");
+		ck_assert_msg(token_verify(tok, &tc) == cases[i].rc, "case %zu",
+		    i);
+		if (cases[i].rc == 0) {
+			ck_assert_int_eq(tc.type, cases[i].type);
+			ck_assert_int_eq(tc.auth_time, now);
+		}
+		token_claims_free(&tc);
+		free(tok);
+	}
 }
 END_TEST
 
@@ -149,7 +234,7 @@ START_TEST(header_forms)
 {
 	char	*tok, *authz;
 
-	tok = token_issue("u-1", 1, NULL);
+	tok = token_issue("u-1", 1, TOKEN_ACCESS, 0, NULL);
 	ck_assert_ptr_nonnull(tok);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
@@ -167,7 +252,7 @@ START_TEST(tampered)
 	char	 b64[512];
 	size_t	 len;
 
-	tok = token_issue("u-1", 1, NULL);
+	tok = token_issue("u-1", 1, TOKEN_ACCESS, 0, NULL);
 	ck_assert_int_eq(verify(tok), 0);
 	dot1 = strchr(tok, '.');
 	dot2 = strrchr(tok, '.');
@@ -392,7 +477,7 @@ START_TEST(junk_other)
 	free(big);
 
 	/* no key loaded: nothing verifies */
-	big = token_issue("u-1", 1, NULL);
+	big = token_issue("u-1", 1, TOKEN_ACCESS, 0, NULL);
 	c.jwt_key = NULL;
 	c.jwt_keylen = 0;
 	ck_assert_int_eq(verify(big), -1);
@@ -410,6 +495,8 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, types_and_sessions);
+	tcase_add_test(tc, type_claims);
 	tcase_add_loop_test(tc, header_forms, 0,
 	    sizeof(forms) / sizeof(forms[0]));
 	tcase_add_test(tc, tampered);

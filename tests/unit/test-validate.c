@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/conf.h"
 #include "core/code.h"
 #include "core/validate.h"
 
@@ -182,6 +183,41 @@ START_TEST(login_table)
 	l = validate_login(logins[_i].in);
 	ck_assert_str_eq(l, logins[_i].out);
 	free(l);
+}
+END_TEST
+
+/* validate_link(): link_prefixes = "https://app.example.org myapp:// http://h.example/p/" */
+static const struct {
+	const char	*url;
+	bool		 ok;
+} links[] = {
+	{ "https://app.example.org", true },
+	{ "https://app.example.org/activate?x=1", true },
+	{ "https://app.example.org?x", true },
+	{ "https://app.example.org#/a", true },
+	{ "https://app.example.org.evil.example/", false },	/* no boundary */
+	{ "https://app.example.orgx/", false },
+	{ "http://app.example.org/", false },
+	{ "myapp://anything", true },
+	{ "myappx://anything", false },
+	{ "http://h.example/p/q", true },				/* prefix ends with / */
+	{ "http://h.example/pq", false },
+	{ "javascript://app.example.org", false },		/* not a URL we mail */
+};
+
+START_TEST(link_table)
+{
+	static char	*prefixes[] = { "https://app.example.org", "myapp://",
+	    "http://h.example/p/", NULL };
+	static struct conf c;
+	const char	*why = NULL;
+
+	memset(&c, 0, sizeof(c));
+	c.links = prefixes;
+	cf = &c;
+	ck_assert_msg(validate_link(links[_i].url, &why) == links[_i].ok, "%s",
+	    links[_i].url);
+	ck_assert(links[_i].ok || why != NULL);
 }
 END_TEST
 
@@ -504,6 +540,7 @@ main(void)
 	    sizeof(norms) / sizeof(norms[0]));
 	tcase_add_loop_test(tc, login_table, 0,
 	    sizeof(logins) / sizeof(logins[0]));
+	tcase_add_loop_test(tc, link_table, 0, sizeof(links) / sizeof(links[0]));
 	tcase_add_loop_test(tc, gid_table, 0, sizeof(gids) / sizeof(gids[0]));
 	tcase_add_test(tc, gid_null_and_generated);
 	suite_add_tcase(s, tc);
