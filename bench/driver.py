@@ -46,7 +46,7 @@ import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
+sys.path.insert(0, os.path.join(TOP, "tests"))
 import harness  # noqa: E402
 
 LUA = os.path.join(HERE, "lua")

@@ -8,10 +8,10 @@ from urllib.parse import quote
 
 import pytest
 
-from flows import (ACTIVATION_URL, JSONAPI, PASSWORD, bedita_activate, bedita_auth,
-                   bedita_error, bedita_link, bedita_signup, bedita_signup_activate,
-                   bedita_signup_mail, freesewing_login, link_query, new_identity,
-                   unicat_error, unicat_signup)
+from harness.flows import (ACTIVATION_URL, JSONAPI, PASSWORD, bedita_activate, bedita_auth,
+                           bedita_error, bedita_link, bedita_signup, bedita_signup_activate,
+                           bedita_signup_mail, freesewing_login, link_query, new_identity,
+                           unicat_error, unicat_signup)
 
 UUID_V4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 META = {"blocked", "last_login", "last_login_err", "num_login_err", "verified", "locked",

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from flows import (PASSWORD, freesewing_confirm, freesewing_error, freesewing_id,
-                   freesewing_login, freesewing_signup, freesewing_signup_confirm,
-                   freesewing_signup_mail, unicat_signup, unicat_signup_request,
-                   new_identity)
+from harness.flows import (PASSWORD, freesewing_confirm, freesewing_error, freesewing_id,
+                           freesewing_login, freesewing_signup, freesewing_signup_confirm,
+                           freesewing_signup_mail, unicat_signup, unicat_signup_request,
+                           new_identity)
 from harness import SRCDIR
 
 LANGUAGES = ("en", "de", "es", "fr", "nl")

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from flows import PASSWORD, unicat_error, unicat_login, unicat_signup
+from harness.flows import PASSWORD, unicat_error, unicat_login, unicat_signup
 
 
 @pytest.fixture
