@@ -5,6 +5,7 @@
     jwt = unicat_login(api, user)["jwt"]
 """
 
+import concurrent.futures
 import re
 import subprocess
 from urllib.parse import parse_qs, urlsplit
@@ -50,6 +51,13 @@ def unicat_login(api, ident):
                                      "password": ident["password"]})
     assert r.status_code == 200, r.text
     return {"jwt": r.headers["Authorization"], "body": r.json()}
+
+
+def at_once(n, request, *args):
+    """Send request(*args) n times at once (n threads); the status codes, sorted."""
+    with concurrent.futures.ThreadPoolExecutor(n) as ex:
+        return sorted(f.result().status_code for f in
+                      [ex.submit(request, *args) for _ in range(n)])
 
 
 def unicat_error(r, http, code, message, info=None):
