@@ -366,10 +366,14 @@ def main(argv=None):
     d = sub.add_parser("down", help="stop it all")
     d.add_argument("--purge", action="store_true", help="and remove the state")
     a = ap.parse_args(argv)
-    if IS_ROOT:
-        ensure_pg_user()
-    if a.command == "up":
-        return up(os.path.abspath(a.build))
-    if a.command == "status":
-        return status()
-    return down(a.purge)
+    try:
+        if IS_ROOT:
+            ensure_pg_user()
+        if a.command == "up":
+            return up(os.path.abspath(a.build))
+        if a.command == "status":
+            return status()
+        return down(a.purge)
+    except (RuntimeError, TimeoutError, OSError) as e:
+        print("error: %s" % e, file=sys.stderr)
+        return 1
