@@ -348,7 +348,8 @@ class Stack:
                                            os.path.join(self.a.build, "src", "signet")))
             os.chmod(wrapper, 0o755)
         s = harness.Signet(d, self.pg, self.smtp, self.keys, "http://127.0.0.1:%d" % port,
-                           extra_config=cfg, builddir=self.a.build, name=name)
+                           extra_config=cfg, builddir=self.a.build, name=name,
+                           public=False)
         if wrapper:
             s.binary = wrapper
         PROCS.on_cleanup(name, lambda: s.stop(timeout=120, check=False))

@@ -27,7 +27,7 @@ from .postgres import NULL, OtherDatabase, Postgres, pg_bindir
 from .proc import (BUILDDIR, IS_ROOT, PG_USER, PYTHON, SRCDIR, PidProc, as_user,
                    check_reachable, children_of, ensure_pg_user, find_binary, free_port,
                    kill_group, me, pgroup_members, pid_alive, procs_with_env,
-                   public_tmpdir, python_cmd, python_env, read_pidfile, run, spawn,
+                   public_tmpdir, python_cmd, python_env, reachable, read_pidfile, run, spawn,
                    stop_group, tail, tcp_open, unix_open, unprivileged, user_can_reach,
                    wait_until, write_pidfile)
 from .signet import SANITIZER_RE, Keys, Mailer, Signet
@@ -39,8 +39,8 @@ __all__ = ["Api", "as_user", "body_part", "BUILDDIR", "check_reachable", "childr
            "IS_ROOT", "Keys", "kill_group", "Mail", "MailDir", "Mailer", "me", "Nginx",
            "nginx_binary", "NULL", "OtherDatabase", "pg_bindir", "PG_USER",
            "pgroup_members", "pid_alive", "PidProc", "Postgres", "procs_with_env",
-           "public_tmpdir", "PYTHON", "python_cmd", "python_env", "read_pidfile", "run",
-           "SANITIZER_RE", "select", "Server", "Signet", "SmtpSink", "spawn", "spawn_sink",
-           "SRCDIR", "Stack", "stop_group", "tail", "tcp_open", "unix_open", "unprivileged",
-           "user_can_reach", "wait_until", "write_nginx_config", "write_pidfile"]
-
+           "public_tmpdir", "PYTHON", "python_cmd", "python_env", "reachable",
+           "read_pidfile", "run", "SANITIZER_RE", "select", "Server", "Signet", "SmtpSink",
+           "spawn", "spawn_sink", "SRCDIR", "Stack", "stop_group", "tail", "tcp_open",
+           "unix_open", "unprivileged", "user_can_reach", "wait_until",
+           "write_nginx_config", "write_pidfile"]

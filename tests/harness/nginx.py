@@ -168,5 +168,6 @@ class Nginx(Server):
         """Check the config, then SIGHUP the master: it reads it again."""
         r = run(self.test_cmd(), check=False)
         if r.returncode != 0:
-            raise RuntimeError("nginx refused %s:\n%s" % (self.conf, r.stderr.decode(errors="replace")))
+            raise RuntimeError("nginx refused %s:\n%s" % (
+                self.conf, r.stderr.decode(errors="replace")))
         self.proc.send_signal(signal.SIGHUP)

@@ -6,10 +6,12 @@
     stop_group(proc)       SIGTERM, wait, SIGKILL its process group
     PidProc(pid)           a process we did not start (pid file), stoppable the same way
     PG_USER, ensure_pg_user(), public_tmpdir(), check_reachable()   the unprivileged user
+    reachable(path)        path, or a copy the unprivileged users reach (a tree in /root)
 
 Everything is bounded: every wait has a timeout, every command a deadline.
 """
 
+import atexit
 import glob
 import grp
 import os
@@ -333,3 +335,34 @@ def public_tmpdir(prefix):
     d = tempfile.mkdtemp(prefix=prefix)
     os.chmod(d, 0o755)
     return d
+
+
+_copies = {}
+
+
+def reachable(path):
+    """path (a file or a directory tree) if the unprivileged users can reach it or we
+    are not root; else a copy they can reach (a checkout in /root, mode 0700, where
+    signet dropping privileges or run by Apache could not exec its binary or read its
+    templates).  One copy per path and process, in a public temp dir removed at exit."""
+    if path in _copies:
+        return _copies[path]
+    flag = "-x" if os.path.isdir(path) or os.access(path, os.X_OK) else "-r"
+    if user_can_reach(PG_USER, path, flag):
+        _copies[path] = path
+        return path
+    if None not in _copies:
+        _copies[None] = public_tmpdir("signet-public-")
+        atexit.register(shutil.rmtree, _copies[None], True)
+    dst = os.path.join(_copies[None], "%d-%s" % (len(_copies), os.path.basename(path)))
+    if os.path.isdir(path):
+        shutil.copytree(path, dst)
+        for d, dirs, files in os.walk(dst):
+            os.chmod(d, 0o755)
+            for f in files:
+                os.chmod(os.path.join(d, f), 0o644)
+    else:
+        shutil.copy2(path, dst)
+        os.chmod(dst, 0o755 if flag == "-x" else 0o644)
+    _copies[path] = dst
+    return dst

@@ -10,7 +10,7 @@ import subprocess
 import time
 
 from .proc import (BUILDDIR, IS_ROOT, SRCDIR, PidProc, children_of, kill_group,
-                   pgroup_members, run, spawn, tail, unix_open, wait_until)
+                   pgroup_members, reachable, run, spawn, tail, unix_open, wait_until)
 
 SANITIZER_RE = re.compile(
     r"ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)"
@@ -46,13 +46,17 @@ class Signet:
     extra_config: {key: value} added to or overriding the base keys (None removes a key);
     restart()/reload() start again from the base keys: extras do not accumulate.
     .config_tail: text written at the end of the config file, after the keys.
+    public: run copies of the binary and the templates that an unprivileged user
+    reaches when the trees are out of its reach (proc.reachable()), for the tests whose
+    signet drops privileges or runs under Apache; False for a signet that outlives
+    this process (contrib/dev/up) or must run the build's own binary (bench).
     """
 
     # databases already migrated this session (dsn set), so restarts skip it
     _migrated = set()
 
     def __init__(self, workdir, pg, smtp, keys, public_url, extra_config=None,
-                 builddir=BUILDDIR, srcdir=SRCDIR, name="signet"):
+                 builddir=BUILDDIR, srcdir=SRCDIR, name="signet", public=True):
         self.dir = str(workdir)
         os.makedirs(self.dir, exist_ok=True)
         self.name = name
@@ -63,6 +67,7 @@ class Signet:
         self.binary = os.path.join(builddir, "src", "signet")
         self.admin = os.path.join(builddir, "src", "signet-admin")
         self.srcdir = srcdir
+        self.templates = os.path.join(srcdir, "etc", "templates")
         self.socket = os.path.join(self.dir, "signet.sock")
         self.conf = os.path.join(self.dir, "signet.conf")
         self.logfile = os.path.join(self.dir, "signet.log")
@@ -78,6 +83,9 @@ class Signet:
             if not os.access(b, os.X_OK):
                 raise RuntimeError("%s not built (SIGNET_BUILDDIR=%s): build first, e.g. "
                                    "contrib/dev/test or make -C build" % (b, builddir))
+        if public:
+            self.binary = reachable(self.binary)
+            self.templates = reachable(self.templates)
 
     def base_config(self):
         smtp = "%s:%d" % (self.smtp.host, self.smtp.port) if self.smtp else "127.0.0.1:1"
@@ -92,7 +100,7 @@ class Signet:
             "smtp_server": smtp,
             "mail_from": "signet@localhost",
             "sql_dir": os.path.join(self.srcdir, "sql"),
-            "templates_dir": os.path.join(self.srcdir, "etc", "templates"),
+            "templates_dir": self.templates,
             "scrypt_n": "1024",
             "scrypt_r": "8",
             "scrypt_p": "1",
