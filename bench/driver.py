@@ -6,17 +6,19 @@ Run through bench/run (which builds everything first); see BENCHMARKS.md.
     driver.py --build DIR --bin DIR [--quick] [--rounds N] [--out DIR]
               [--cells NAME,...] [--profile CELL [--profile-tool perf|callgrind]]
 
-The stack, all on 127.0.0.1 and all started and stopped here:
-  PostgreSQL     a private cluster (tests/integration/harness.py's Postgres)
-  SMTP sink      bench/smtp_sink.py; prompt, or 2 s before each reply on demand
+The stack, all on 127.0.0.1 and all started and stopped here with the test harness
+(tests/harness):
+  PostgreSQL     a private cluster (harness.Postgres)
+  SMTP sink      `python3 -m harness smtp` (harness/smtp.py) in a process of its own;
+                 prompt, or 2 s before each reply on demand
   signet14       signet, scrypt N=2^14 r=8 p=1 (the cheap paths, login at 2^14,
                  signup_request, the memory checks)
   signet17       signet, scrypt N=2^17 r=8 p=1 (login at the default cost)
   floorA         bench/floor -m static: a minimal libfcgi responder
   floorB         bench/floor -m select: the same plus one prepared indexed
                  SELECT on a 100k-row table per request
-  nginx          one nginx, one server block per backend, each made from
-                 contrib/nginx/signet.conf (the one we ship)
+  nginx          one nginx (harness.Nginx), one server block per backend, each
+                 made from contrib/nginx/signet.conf (the one we ship)
 Every backend runs the same number of worker processes.
 
 Each round runs every cell once, pairs of cells that are compared back to back
@@ -46,8 +48,9 @@ import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
+sys.path.insert(0, os.path.join(TOP, "tests"))
 import harness  # noqa: E402
+from harness.dev import state_dir  # noqa: E402
 
 LUA = os.path.join(HERE, "lua")
 PASSWORD = "Bench-Tr0ub4dor-&-staple-9047"
@@ -72,6 +75,11 @@ class Procs:
         kw.setdefault("stdin", subprocess.DEVNULL)
         kw.setdefault("start_new_session", True)
         p = subprocess.Popen(cmd, **kw)
+        self.items.append(("proc", name, p))
+        return p
+
+    def adopt(self, name, p):
+        """p, a Popen started elsewhere, is stopped with the rest."""
         self.items.append(("proc", name, p))
         return p
 
@@ -302,13 +310,8 @@ class Stack:
     def start_sink(self):
         port = harness.free_port()
         self.maildir = os.path.join(self.work, "mail")
-        os.makedirs(self.maildir, exist_ok=True)
-        log = open(os.path.join(self.work, "smtp_sink.log"), "ab")
-        self.sink = PROCS.popen("smtp sink", ["/usr/bin/python3", os.path.join(HERE, "smtp_sink.py"),
-                                              "--port", str(port), "--dir", self.maildir,
-                                              "--delay", "2"], stdout=log, stderr=log)
-        log.close()
-        harness.wait_until(lambda: harness.tcp_open("127.0.0.1", port), 15, "the SMTP sink")
+        self.sink = PROCS.adopt("smtp sink", harness.spawn_sink(
+            port, os.path.join(self.work, "smtp_sink.log"), maildir=self.maildir, slow=2))
         self.smtp = types.SimpleNamespace(host="127.0.0.1", port=port)
 
     def sink_slow(self, slow):
@@ -345,7 +348,8 @@ class Stack:
                                            os.path.join(self.a.build, "src", "signet")))
             os.chmod(wrapper, 0o755)
         s = harness.Signet(d, self.pg, self.smtp, self.keys, "http://127.0.0.1:%d" % port,
-                           extra_config=cfg, builddir=self.a.build, name=name)
+                           extra_config=cfg, builddir=self.a.build, name=name,
+                           public=False)
         if wrapper:
             s.binary = wrapper
         PROCS.on_cleanup(name, lambda: s.stop(timeout=120, check=False))
@@ -362,7 +366,7 @@ class Stack:
         sock = os.path.join(self.work, name + ".sock")
         cmd = [os.path.join(self.a.bin, "floor"), "-s", sock, "-w", str(self.a.workers),
                "-m", mode, "-a", accept]
-        if mode in ("select", "query"):
+        if mode in ("select", "query", "session"):
             cmd += ["-d", self.pg.dsn]
         cmd += list(extra)
         log = open(os.path.join(self.work, name + ".log"), "ab")
@@ -376,21 +380,11 @@ class Stack:
         self.floors[name] = types.SimpleNamespace(proc=p, socket=sock, pid=p.pid)
 
     def start_session_floor(self):
-        """floorB_session: the floor running signet's own session query (the one
-        behind /api/init), read out of src/db_session.c, for the user of the JWT."""
-        try:
-            with open(os.path.join(TOP, "src", "db_session.c")) as f:
-                text = f.read()
-            m = re.search(r"#define\s+SESSION_SQL\s*\\\n((?:[^\n]*\\\n)*[^\n]*)", text)
-            sql = "".join(json.loads(lit) for lit in re.findall(r'"(?:[^"\\]|\\.)*"', m.group(1)))
-        except (OSError, AttributeError, ValueError) as e:
-            say("floorB_session skipped: cannot read SESSION_SQL from src/db_session.c (%s)" % e)
-            return
-        path = os.path.join(self.work, "session.sql")
-        with open(path, "w") as f:
-            f.write(sql)
+        """floorB_session: the floor running signet's own session query function
+        (db_session_load(), the one behind /api/init, linked from signet's library) for
+        the user of the JWT."""
         gid = self.pg.sql_value("SELECT gid FROM users WHERE username = 'b17u0'")
-        self.start_floor("floorB_session", "query", extra=["-q", path, "-v", gid])
+        self.start_floor("floorB_session", "session", extra=["-v", gid])
         if self.a.alt_sql:
             self.start_floor("floorB_alt", "query", extra=["-q", os.path.abspath(self.a.alt_sql),
                                                          "-v", gid])
@@ -401,46 +395,12 @@ class Stack:
         return self.floors[name].socket
 
     def start_nginx(self):
-        d = os.path.join(self.work, "nginx")
-        os.makedirs(os.path.join(d, "tmp"), exist_ok=True)
-        ndir = os.path.join(TOP, "contrib", "nginx")
-        with open(os.path.join(ndir, "signet.conf")) as f:
-            tmpl = f.read()
-        servers = os.path.join(d, "servers.conf")
-        with open(servers, "w") as f:
-            for name, port in self.ports.items():
-                f.write("# %s\n" % name)
-                f.write(tmpl.replace("@PORT@", str(port))
-                        .replace("@SOCKET@", self.socket_of(name)))
-        with open(os.path.join(ndir, "nginx-dev.conf")) as f:
-            top = f.read()
-        top = (top.replace("@DIR@", d)
-               .replace("@USER@", "user root root;" if harness.IS_ROOT else "")
-               .replace("@SERVER@", servers))
-        # Measuring, not debugging: no access log, warnings only, room for
-        # wrk's connections.  Everything else is the shipped configuration.
-        top = re.sub(r"access_log [^;]*;", "access_log off;", top)
-        top = re.sub(r"(error_log [^;]*) info;", r"\1 warn;", top)
-        top = re.sub(r"worker_connections \d+;", "worker_connections 4096;", top)
-        v = harness.run([harness.nginx_binary(), "-V"], check=False).stderr.decode(errors="replace")
-        lines = top.splitlines(True)
-        for mod in ("uwsgi", "scgi"):
-            if "--without-http_%s_module" % mod in v:
-                lines = [l for l in lines if "%s_temp_path" % mod not in l]
-        conf = os.path.join(d, "nginx.conf")
-        with open(conf, "w") as f:
-            f.writelines(lines)
-        params = "/etc/nginx/fastcgi_params"
-        if not os.path.exists(params):
-            params = os.path.join(ndir, "fastcgi_params")
-        shutil.copyfile(params, os.path.join(d, "fastcgi_params"))
-        cmd = [harness.nginx_binary(), "-p", d, "-e", os.path.join(d, "error.log"), "-c", conf]
-        harness.run(cmd + ["-t", "-q"])
-        out = open(os.path.join(d, "nginx.out"), "ab")
-        self.nginx = PROCS.popen("nginx", cmd + ["-g", "daemon off;"], stdout=out, stderr=out)
-        out.close()
+        self.nginx = harness.Nginx(os.path.join(self.work, "nginx"), for_load=True,
+                                   servers=[(port, self.socket_of(name))
+                                            for name, port in self.ports.items()])
+        PROCS.on_cleanup("nginx", self.nginx.stop)
+        self.nginx.start()
         for name, port in self.ports.items():
-            harness.wait_until(lambda: harness.tcp_open("127.0.0.1", port), 15, "nginx :%d" % port)
             self.urls[name] = "http://127.0.0.1:%d" % port
 
     # --- data
@@ -749,14 +709,8 @@ class Bench:
             r = api14.post("/api/signup_request", json=ident)
             assert r.status_code == 200, "signup_request: %d %s" % (r.status_code, r.text)
             vcode = r.json()["result"]["validation_code"]
-            path = os.path.join(s.maildir, "benchsmoke@example.org.eml")
-            harness.wait_until(lambda: os.path.exists(path), 30, "the signup mail")
-            import email as _email
-            import email.policy as _policy
-            with open(path, "rb") as f:
-                msg = _email.message_from_bytes(f.read(), policy=_policy.default)
-            part = msg.get_body(preferencelist=("plain",))
-            code = harness.extract_code(part.get_content())
+            mail = harness.MailDir(s.maildir).wait_for(to=ident["email"], timeout=30)
+            code = harness.extract_code(mail)
             r = api14.post("/api/signup", json=dict(ident, validation_code=vcode,
                                                      verification_code=code))
             assert r.status_code == 200, "signup: %d %s" % (r.status_code, r.text)
@@ -850,11 +804,7 @@ class Bench:
         self.mails = self.mail_count()
 
     def mail_count(self):
-        try:
-            with open(os.path.join(self.s.maildir, "count")) as f:
-                return int(f.read())
-        except (OSError, ValueError):
-            return 0
+        return len(harness.MailDir(self.s.maildir).paths())
 
 
 # ------------------------------------------------------------------------- reporting
@@ -1168,7 +1118,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", required=True, help="signet's build directory (src/signet)")
     ap.add_argument("--bin", required=True, help="where floor and scrypt_ceiling are")
-    ap.add_argument("--out", default=os.path.join(TOP, "var", "bench"))
+    ap.add_argument("--out", help="where the results go (default: var/bench)")
     ap.add_argument("--quick", action="store_true", help="short cells, for smoke testing")
     ap.add_argument("--rounds", type=int)
     ap.add_argument("--duration", type=int, help="seconds per cell")
@@ -1214,6 +1164,7 @@ def main():
     for c in a.cells + (["floorA_poll", "floorA_epoll"] if a.diag and not a.cells else []):
         if c.startswith("floorA_"):
             a.extra_floors.append((c, c.split("_", 1)[1]))
+    a.out = a.out or os.path.join(state_dir(), "bench")
     os.makedirs(a.out, exist_ok=True)
     a.work = tempfile.mkdtemp(prefix="signet-bench-")
     os.chmod(a.work, 0o755)

@@ -13,8 +13,11 @@
  *              (a random id of 1..100000) on the worker's own libpq
  *              connection (-d CONNINFO), its row in the body
  *   -m query   the same with the one-parameter statement in SQLFILE run
- *              with $1 = VALUE, the row count in the body: signet's own
- *              queries without signet's code around them
+ *              with $1 = VALUE, the row count in the body
+ *   -m session signet's own session query function (db_session_load(),
+ *              linked from signet's library) for the user gid VALUE, the
+ *              row counts in the body: what /api/init reads, without
+ *              signet's request path around it
  *   -a block   workers block in accept(2) inside FCGX_Accept_r: the stock
  *              libfcgi pattern, and the floor proper
  *   -a poll    the listening socket is non-blocking and every worker polls
@@ -29,6 +32,8 @@
  * signet spends on top of it is signet's own cost.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -44,6 +49,10 @@
 
 #include <fcgiapp.h>
 #include <libpq-fe.h>
+
+#include "base/conf.h"
+#include "db/db.h"
+#include "db/session.h"
 
 #define ROWS	100000
 
@@ -64,7 +73,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: floor -s SOCKET -w WORKERS "
-	    "[-m static|select|query] [-d CONNINFO] [-q SQLFILE -v VALUE] "
+	    "[-m static|select|query|session] [-d CONNINFO] [-q SQLFILE] "
+	    "[-v VALUE] "
 	    "[-a block|poll|epoll] [-b BACKLOG]\n");
 	exit(2);
 }
@@ -116,16 +126,38 @@ db_open(const char *conninfo)
 	return c;
 }
 
+/* -m session: the session of user gid query_value, through signet's code. */
+static int
+session_body(char *body, size_t sz)
+{
+	struct session	s;
+	int		n;
+
+	if (db_session_load(query_value, &s) != 1)
+		return -1;
+	n = snprintf(body, sz, "{\"success\":true,\"result\":{\"users\":%zu,"
+	    "\"projects\":%zu,\"members\":%zu},\"data\":{}}", s.nusers,
+	    s.nprojects, s.nmembers);
+	db_session_free(&s);
+	return n;
+}
+
 /* Answer one request: a status line, headers and a small JSON body. */
 static void
-answer(FCGX_Request *f, PGconn *db, unsigned *seed)
+answer(FCGX_Request *f, PGconn *db, unsigned *seed, bool session)
 {
 	char		 body[512], id[16];
 	const char	*params[1];
 	PGresult	*res;
 	int		 n, status = 200;
 
-	if (db == NULL)
+	if (session) {
+		if ((n = session_body(body, sizeof(body))) == -1) {
+			status = 503;
+			n = snprintf(body, sizeof(body),
+			    "{\"success\":false}");
+		}
+	} else if (db == NULL)
 		n = snprintf(body, sizeof(body),
 		    "{\"success\":true,\"result\":{\"status\":\"ok\"},"
 		    "\"data\":{}}");
@@ -159,8 +191,9 @@ answer(FCGX_Request *f, PGconn *db, unsigned *seed)
 }
 
 static int
-worker(int fd, enum accept_mode mode, const char *conninfo)
+worker(int fd, enum accept_mode mode, const char *conninfo, bool session)
 {
+	static struct conf	 sc;
 	FCGX_Request		 f;
 	struct pollfd		 pfd;
 	struct epoll_event	 ev;
@@ -174,7 +207,13 @@ worker(int fd, enum accept_mode mode, const char *conninfo)
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() == 1)
 		return 1;
-	if (conninfo != NULL)
+	if (session) {
+		/* signet's db layer, on the configuration it reads. */
+		sc.database = (char *)(uintptr_t)conninfo;
+		cf = &sc;
+		if (!db_ready())
+			return 1;
+	} else if (conninfo != NULL)
 		db = db_open(conninfo);
 	if (mode != ACC_BLOCK)
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -207,7 +246,7 @@ worker(int fd, enum accept_mode mode, const char *conninfo)
 		}
 		if (FCGX_Accept_r(&f) < 0)
 			continue;
-		answer(&f, db, &seed);
+		answer(&f, db, &seed, session);
 		FCGX_Finish_r(&f);
 	}
 	FCGX_Free(&f, 0);
@@ -251,6 +290,8 @@ main(int argc, char *argv[])
 				select_mode = 1;
 			else if (strcmp(optarg, "query") == 0)
 				select_mode = 2;
+			else if (strcmp(optarg, "session") == 0)
+				select_mode = 3;
 			else
 				usage();
 			break;
@@ -275,7 +316,8 @@ main(int argc, char *argv[])
 	}
 	if (sock == NULL || nworkers < 1 || nworkers > 256 || backlog < 1 ||
 	    (select_mode && conninfo == NULL) ||
-	    ((select_mode == 2) != (query_sql != NULL && query_value != NULL)))
+	    ((select_mode == 2) != (query_sql != NULL)) ||
+	    ((select_mode >= 2) != (query_value != NULL)))
 		usage();
 	if (!select_mode)
 		conninfo = NULL;
@@ -308,7 +350,7 @@ main(int argc, char *argv[])
 			stop = 1;
 			break;
 		case 0:
-			_exit(worker(fd, mode, conninfo));
+			_exit(worker(fd, mode, conninfo, select_mode == 3));
 		}
 		if (stop)
 			break;

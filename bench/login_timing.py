@@ -2,7 +2,7 @@
 """bench/login_timing.py: does a login failure tell an unknown user from a wrong password?
 
 Starts PostgreSQL, an SMTP sink, signet (scrypt N=2^14 unless --n) and nginx on
-loopback (the integration harness's classes), signs one user up, then sends
+loopback (the test harness's classes, tests/harness), signs one user up, then sends
 --count pairs of failing logins, interleaved (unknown user, wrong password, ...),
 one at a time, and prints the latency distributions of both and their ratio.
 Bounded: --count pairs (default 200), and --seconds (default 120) overall.
@@ -20,7 +20,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
+sys.path.insert(0, os.path.join(TOP, "tests"))
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--build", default=os.path.join(TOP, "build"))
@@ -32,7 +32,7 @@ os.environ["SIGNET_BUILDDIR"] = os.path.abspath(args.build)
 os.environ.setdefault("SIGNET_SRCDIR", TOP)
 
 import harness  # noqa: E402
-from flows import unicat_signup  # noqa: E402
+from harness.flows import unicat_signup  # noqa: E402
 
 
 def pct(xs, q):

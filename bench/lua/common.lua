@@ -21,4 +21,18 @@ function M.jstr(s)
    return '"' .. s:gsub('[\\"]', '\\%0') .. '"'
 end
 
+-- setup = common.setup: numbers wrk's threads 0, 1, ...; each thread sees its number
+-- as the global tid (nil when a script has no setup).
+local threads = 0
+function M.setup(thread)
+   thread:set("tid", threads)
+   threads = threads + 1
+end
+
+-- A request that POSTs the JSON text body to path (default: the URL's path).
+local json_headers = { ["Content-Type"] = "application/json" }
+function M.post_json(body, path)
+   return wrk.format("POST", path or wrk.path, json_headers, body)
+end
+
 return M

@@ -4,26 +4,20 @@
 package.path = os.getenv("BENCH_LUA") .. "/?.lua;" .. package.path
 local common = require("common")
 
-local threads = 0
-function setup(thread)
-   thread:set("tid", threads)
-   threads = threads + 1
-end
+setup = common.setup
 
-local prefix, count, password, i, path
-local headers = { ["Content-Type"] = "application/json" }
+local prefix, count, password, i
 
 function init(args)
    prefix, count, password = args[1], tonumber(args[2]), args[3]
    i = (tid or 0) * 7
-   path = wrk.path
 end
 
 function request()
    local body = '{"username":' .. common.jstr(prefix .. (i % count)) ..
       ',"password":' .. common.jstr(password) .. '}'
    i = i + 1
-   return wrk.format("POST", path, headers, body)
+   return common.post_json(body)
 end
 
 done = common.report

@@ -11,8 +11,7 @@ function init(args)
    local jwt = args[1]
    reqs[1] = wrk.format("GET", "/api/health")
    reqs[2] = wrk.format("GET", "/api/init", { Authorization = "Bearer " .. jwt })
-   reqs[3] = wrk.format("POST", "/api/login",
-                        { ["Content-Type"] = "application/json" }, "{}")
+   reqs[3] = common.post_json("{}", "/api/login")
 end
 
 function request()

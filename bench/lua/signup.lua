@@ -4,28 +4,21 @@
 package.path = os.getenv("BENCH_LUA") .. "/?.lua;" .. package.path
 local common = require("common")
 
-local threads = 0
-function setup(thread)
-   thread:set("tid", threads)
-   threads = threads + 1
-end
+setup = common.setup
 
-local tag, password, i, path
-local headers = { ["Content-Type"] = "application/json" }
+local tag, password, i
 
 function init(args)
    tag, password = args[1], args[2]
    i = 0
-   path = wrk.path
 end
 
 function request()
    local name = "s" .. tag .. "t" .. (tid or 0) .. "n" .. i
    i = i + 1
-   local body = '{"username":' .. common.jstr(name) ..
+   return common.post_json('{"username":' .. common.jstr(name) ..
       ',"password":' .. common.jstr(password) ..
-      ',"email":' .. common.jstr(name .. "@example.org") .. '}'
-   return wrk.format("POST", path, headers, body)
+      ',"email":' .. common.jstr(name .. "@example.org") .. '}')
 end
 
 done = common.report

@@ -1,4 +1,5 @@
-"""pytest fixtures for signet's integration tests (the machinery is in harness.py).
+"""pytest fixtures for signet's integration tests (the machinery is the package
+tests/harness, put on sys.path here: `from harness import extract_code`).
 
 Session-wide, started on first use and stopped at the end of the session:
   pg      private PostgreSQL cluster: .port .dsn .sql(q, *params) .sql_value() .stop() .start()
@@ -11,6 +12,11 @@ Per test:
   make_signet(extra_config=None, nginx=True, **keys) -> Stack(.signet, .nginx, .api, .url):
           another signet (same database, keys and SMTP sink) with other config keys, behind
           its own nginx; stopped at the end of the test.
+Front ends (harness/frontends.py), parametrized over nginx, lighttpd, Apache, spawn-fcgi
+(or $SIGNET_TEST_FRONTENDS), each started once per session, one at a time:
+  frontend        per test: a Frontend (.name .url .api .signet); the test fails if a
+                  process of the stack died or logged a sanitizer report during it.
+  frontend_stack  the same, session-scoped, without the per-test check.
 
 Between tests a guard puts the shared world back: it starts PostgreSQL and the SMTP sink
 again if a test stopped them, restarts the shared signet with the base config if a test
@@ -33,11 +39,16 @@ Example:
 """
 
 import os
+import shutil
+import sys
 
 import pytest
 
-import harness
-from harness import Api, Keys, Nginx, Postgres, Signet, SmtpSink, Stack, free_port
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import harness  # noqa: E402  (after the path is set)
+from harness import Api, Keys, Nginx, Postgres, Signet, SmtpSink, Stack, free_port  # noqa: E402
+from harness.frontends import selected, start_frontend  # noqa: E402
 
 # Session objects already made (the guard touches only these) and every Signet made.
 _SESSION = {}
@@ -48,26 +59,24 @@ def pytest_report_header(config):
     return "signet: SIGNET_SRCDIR=%s SIGNET_BUILDDIR=%s" % (harness.SRCDIR, harness.BUILDDIR)
 
 
+def _shared(name, thing, stop):
+    """Yield thing as the session's `name` (the guard watches it), then stop(thing)."""
+    _SESSION[name] = thing
+    try:
+        yield thing
+    finally:
+        _SESSION.pop(name, None)
+        stop(thing)
+
+
 @pytest.fixture(scope="session")
 def pg():
-    cluster = Postgres()
-    _SESSION["pg"] = cluster
-    try:
-        yield cluster
-    finally:
-        _SESSION.pop("pg", None)
-        cluster.destroy()
+    yield from _shared("pg", Postgres(), Postgres.destroy)
 
 
 @pytest.fixture(scope="session")
 def smtp():
-    sink = SmtpSink()
-    _SESSION["smtp"] = sink
-    try:
-        yield sink
-    finally:
-        _SESSION.pop("smtp", None)
-        sink.stop()
+    yield from _shared("smtp", SmtpSink(), SmtpSink.stop)
 
 
 @pytest.fixture(scope="session")
@@ -148,6 +157,31 @@ def make_signet(pg, smtp, keys, tmp_path_factory):
             errors.append(str(e))
     if errors:
         pytest.fail("\n".join(errors), pytrace=False)
+
+
+@pytest.fixture(scope="session", params=selected())
+def frontend_stack(request, pg, smtp, keys, tmp_path_factory):
+    fe = start_frontend(request.param, request, pg, smtp, keys, tmp_path_factory)
+    try:
+        yield fe
+    finally:
+        try:
+            fe.stop()
+        finally:
+            d = getattr(fe, "cleanup_dir", None)
+            if d and not os.environ.get("SIGNET_TEST_KEEP"):
+                shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def frontend(frontend_stack):
+    frontend_stack.problems()  # forget what happened before this test
+    yield frontend_stack
+    problems = frontend_stack.problems()
+    if problems:
+        pytest.fail("%s front end:\n%s\n%s" % (frontend_stack.name, "\n".join(problems),
+                                                frontend_stack.log_tail(40)),
+                    pytrace=False)
 
 
 @pytest.fixture(autouse=True)

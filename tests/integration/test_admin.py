@@ -3,8 +3,8 @@ its output, messages and exit statuses (0 done, 1 refused or failed, 2 usage).""
 
 import re
 
-from flows import (admin, bearer, make_project, new_identity, unicat_error,
-                   unicat_login, unicat_signup)
+from harness.flows import (admin, bearer, make_project, new_identity, unicat_error,
+                           unicat_login, unicat_signup)
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 

@@ -1,17 +1,16 @@
 """BEdita personality: POST /signup, /signup/activation and /auth through nginx, with the
 activation links read from the mails the SMTP sink received."""
 
-import concurrent.futures
 import re
 import uuid as uuidlib
 from urllib.parse import quote
 
 import pytest
 
-from flows import (ACTIVATION_URL, JSONAPI, PASSWORD, bedita_activate, bedita_auth,
-                   bedita_error, bedita_link, bedita_signup, bedita_signup_activate,
-                   bedita_signup_mail, freesewing_login, link_query, new_identity,
-                   unicat_error, unicat_signup)
+from harness.flows import (ACTIVATION_URL, JSONAPI, PASSWORD, at_once, bedita_activate,
+                           bedita_auth, bedita_error, bedita_link, bedita_signup,
+                           bedita_signup_activate, bedita_signup_mail, freesewing_login,
+                           link_query, new_identity, unicat_error, unicat_signup)
 
 UUID_V4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 META = {"blocked", "last_login", "last_login_err", "num_login_err", "verified", "locked",
@@ -284,9 +283,7 @@ def test_activation_mail_language(api, smtp, unique):
 def test_concurrent_activation_one_wins(api, smtp, unique):
     ident = bedita_signup_mail(api, smtp, unique)
     n = 8
-    with concurrent.futures.ThreadPoolExecutor(n) as ex:
-        codes = sorted(f.result().status_code for f in
-                       [ex.submit(bedita_activate, api, ident["uuid"]) for _ in range(n)])
+    codes = at_once(n, bedita_activate, api, ident["uuid"])
     assert codes == [202] + [404] * (n - 1), codes
 
 

@@ -1,16 +1,15 @@
 """FreeSewing personality: POST /signup, /confirm/signup/<id> and /login through nginx, with
 the confirmation links read from the mails the SMTP sink received."""
 
-import concurrent.futures
 import os
 import re
 
 import pytest
 
-from flows import (PASSWORD, freesewing_confirm, freesewing_error, freesewing_id,
-                   freesewing_login, freesewing_signup, freesewing_signup_confirm,
-                   freesewing_signup_mail, unicat_signup, unicat_signup_request,
-                   new_identity)
+from harness.flows import (PASSWORD, at_once, freesewing_confirm, freesewing_error,
+                           freesewing_id, freesewing_login, freesewing_signup,
+                           freesewing_signup_confirm, freesewing_signup_mail, unicat_signup,
+                           unicat_signup_request, new_identity)
 from harness import SRCDIR
 
 LANGUAGES = ("en", "de", "es", "fr", "nl")
@@ -177,9 +176,7 @@ def test_confirm_url_base(make_signet, smtp, unique):
 def test_concurrent_confirm_one_wins(api, smtp, unique):
     acct = freesewing_signup_mail(api, smtp, unique)
     n = 8
-    with concurrent.futures.ThreadPoolExecutor(n) as ex:
-        codes = sorted(f.result().status_code for f in
-                       [ex.submit(freesewing_confirm, api, acct["cid"]) for _ in range(n)])
+    codes = at_once(n, freesewing_confirm, api, acct["cid"])
     assert codes == [200] + [404] * (n - 1), codes
 
 

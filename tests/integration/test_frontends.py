@@ -15,11 +15,9 @@ import subprocess
 
 import pytest
 
-import flows
 import harness
-from frontends import EchoStack, selected
-from frontends import frontend, frontend_stack  # noqa: F401  (fixtures)
-from harness import IS_ROOT, children_of, extract_url
+from harness import IS_ROOT, children_of, extract_url, flows
+from harness.frontends import EchoStack, selected
 
 NOT_FOUND = {"success": False,
              "result": {"code": 404, "message": "Not found", "info": {}},

@@ -13,13 +13,13 @@ import time
 
 import pytest
 
-import harness
-from flows import (ACTIVATION_URL, JSONAPI, PASSWORD, admin, bedita_activate, bedita_auth,
-                   bedita_error, bedita_link, bedita_signup, bedita_signup_activate,
-                   bedita_signup_mail, freesewing_error, freesewing_login, freesewing_signup,
-                   link_query, make_project, new_identity, unicat_error, unicat_invite,
-                   unicat_login, unicat_signup, unicat_signup_request)
 from harness import BUILDDIR, extract_code, wait_until
+from harness.flows import (ACTIVATION_URL, JSONAPI, PASSWORD, admin, bedita_activate,
+                           bedita_auth, bedita_error, bedita_signup, bedita_signup_activate,
+                           bedita_signup_mail, freesewing_error, freesewing_login,
+                           freesewing_signup, make_project, new_identity, unicat_error,
+                           unicat_invite, unicat_login, unicat_signup,
+                           unicat_signup_request)
 
 
 def signet_t(path):

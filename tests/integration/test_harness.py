@@ -7,7 +7,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from fake_fcgi import FakeFcgi
+from harness.fake_fcgi import FakeFcgi
 from harness import Api, Nginx, extract_code, free_port, tcp_open
 
 

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from flows import (PASSWORD, bearer, make_project, new_identity, unicat_error, unicat_init,
-                   unicat_invite, unicat_login, unicat_signup, unicat_signup_request)
+from harness.flows import (PASSWORD, bearer, make_project, new_identity, unicat_error,
+                           unicat_init, unicat_invite, unicat_login, unicat_signup,
+                           unicat_signup_request)
 from harness import extract_code
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

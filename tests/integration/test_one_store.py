@@ -3,11 +3,12 @@ answers POST /signup, and the rules and throttles every personality shares."""
 
 import pytest
 
-from flows import (ACTIVATION_URL, JSONAPI, PASSWORD, bedita_activate, bedita_auth,
-                   bedita_error, bedita_signup, bedita_signup_activate, bedita_signup_mail,
-                   freesewing_error, freesewing_login, freesewing_signup,
-                   freesewing_signup_confirm, freesewing_signup_mail, new_identity,
-                   unicat_error, unicat_signup, unicat_signup_request)
+from harness.flows import (ACTIVATION_URL, JSONAPI, PASSWORD, bedita_activate, bedita_auth,
+                           bedita_error, bedita_signup, bedita_signup_activate,
+                           bedita_signup_mail, freesewing_error, freesewing_login,
+                           freesewing_signup, freesewing_signup_confirm,
+                           freesewing_signup_mail, new_identity, unicat_error,
+                           unicat_signup, unicat_signup_request)
 
 
 def test_bedita_activated_user_logs_in_everywhere(api, smtp, unique, pg):

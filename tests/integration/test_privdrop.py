@@ -13,8 +13,7 @@ import subprocess
 import pytest
 
 import harness
-from frontends import procs_with_env, public_tmpdir
-from harness import IS_ROOT, Signet, children_of, wait_until
+from harness import IS_ROOT, Signet, children_of, procs_with_env, public_tmpdir, wait_until
 
 pytestmark = pytest.mark.skipif(not IS_ROOT, reason="needs root")
 

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from flows import (PASSWORD, bearer, new_identity, unicat_error, unicat_login,
-                   unicat_reset, unicat_signup)
+from harness.flows import (PASSWORD, bearer, new_identity, unicat_error, unicat_login,
+                           unicat_reset, unicat_signup)
 from harness import extract_code
 
 NEW_PASSWORD = "velvet-orchard-tundra-97"

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from flows import PASSWORD, new_identity, unicat_error, unicat_signup_request
+from harness.flows import PASSWORD, new_identity, unicat_error, unicat_signup_request
 from harness import BUILDDIR, wait_until
 
 

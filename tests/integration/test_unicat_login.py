@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from flows import (PASSWORD, make_project, unicat_error, unicat_invite, unicat_login,
-                   unicat_signup)
+from harness.flows import (PASSWORD, make_project, unicat_error, unicat_invite,
+                           unicat_login, unicat_signup)
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from flows import (PASSWORD, new_identity, unicat_error, unicat_signup,
-                   unicat_signup_request)
+from harness.flows import (PASSWORD, new_identity, unicat_error, unicat_signup,
+                           unicat_signup_request)
 from harness import extract_code
 
 

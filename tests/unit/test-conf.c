@@ -43,7 +43,20 @@ static const struct {
 	{ "log = file\n", "log: expected stderr or syslog" },
 	{ "signup_personality = other\n", "signup_personality" },
 	{ "listen = nowhere\n", "listen: expected" },
-	{ "socket_mode = 0666\n", NULL },
+	{ "socket_mode = 0640\n", NULL },
+	/* floors (issue 12.19) */
+	{ "socket_mode = 0666\n", "socket_mode: 0666 lets every local user" },
+	{ "scrypt_n = 1024\n", "scrypt_n: 1024 is below 16384" },
+	{ "scrypt_n = 1024\nscrypt_weak_ok = yes\n", NULL },
+	{ "scrypt_n = 16384\n", NULL },
+	{ "listen = 0.0.0.0:9000\n", "set web_server_addrs" },
+	{ "listen = 0.0.0.0:9000\nweb_server_addrs = 10.0.0.1\n", NULL },
+	{ "listen = 127.0.0.2:9000\n", NULL },
+	{ "listen = [::]:9000\nweb_server_addrs = 10.0.0.1\n", "IPv6" },
+	{ "link_prefixes = https://a.example/ myapp://\n", NULL },
+	{ "link_prefixes = nope\n", "link_prefixes" },
+	{ "hash_queue = auto\n", NULL },
+	{ "session_max_age = 1\n", "session_max_age: 1 is outside" },
 };
 
 START_TEST(conf_table)
@@ -73,13 +86,13 @@ START_TEST(conf_values)
 	struct conf	c;
 	char		err[512];
 
-	write_conf("workers = 3\nworkers = 5\nsocket_mode = 0666\n"
+	write_conf("workers = 3\nworkers = 5\nsocket_mode = 0640\n"
 	    "public_url = https://x.example/a b\ndebug = on\n"
 	    "throttle_exempt = 127.0.0.0/8 ::1\n");
 	ck_assert_int_eq(conf_load(&c, path, err, sizeof(err)), 0);
 	unlink(path);
 	ck_assert_int_eq(c.workers, 5);		/* the later wins */
-	ck_assert_int_eq(c.socket_mode, 0666);
+	ck_assert_int_eq(c.socket_mode, 0640);
 	ck_assert_str_eq(c.public_url, "https://x.example/a b");
 	ck_assert(c.debug);
 	ck_assert(cidrs_match(&c.exempt, "127.0.0.9"));
@@ -88,6 +101,11 @@ START_TEST(conf_values)
 	ck_assert_int_eq(c.scrypt_n, 131072);	/* defaults */
 	ck_assert_int_eq(c.jwt_ttl, 3600);
 	ck_assert_int_eq(c.max_body, 65536);
+	/* derived: links default to public_url's origin; hash_queue auto */
+	ck_assert_str_eq(c.links[0], "https://x.example");
+	ck_assert_ptr_null(c.links[1]);
+	ck_assert_int_eq(c.hash_queue, c.hash_concurrency);
+	ck_assert_int_eq(c.session_max_age, 2592000);
 	conf_free(&c);
 }
 END_TEST

@@ -11,19 +11,7 @@ from its contrib/ files with the ports and paths filled in:
               signet on it (fd 0); as root signet drops to an unprivileged user; nginx
               in front
 
-Fixtures (import them into the test module: `from frontends import frontend  # noqa`):
-  frontend        per test: a Frontend (.name .url .api .signet); the test fails if a
-                  process of the stack died or logged a sanitizer report during it.
-                  Parametrized over the front ends, started once per session each, one
-                  at a time.
-  frontend_stack  the same, session-scoped, without the per-test check.
-
-A test that takes `frontend` runs once per front end:
-
-    def test_login(frontend, smtp, unique):
-        user = flows.unicat_signup(frontend.api, smtp, unique)
-        flows.unicat_login(frontend.api, user)
-
+conftest.py's fixtures `frontend` and `frontend_stack` start them with start_frontend().
 SIGNET_TEST_FRONTENDS (e.g. "nginx lighttpd") picks some; default: all four.  A missing
 server is an error naming its Debian package, never a silent skip.  Everything listens
 on 127.0.0.1 only, every wait is bounded, and everything is stopped at the end.
@@ -35,19 +23,18 @@ import pwd
 import shutil
 import signal
 import subprocess
-import tempfile
-import time
 
-import pytest
-
-import harness
-from fake_fcgi import FakeFcgi
-from harness import (IS_ROOT, SANITIZER_RE, SRCDIR, Api, Nginx, Signet, free_port,
-                     kill_group, run, stop_group, tail, tcp_open, unix_open, wait_until)
+from .api import Api
+from .fake_fcgi import FakeFcgi
+from .nginx import Nginx, Server
+from .postgres import OtherDatabase
+from .proc import (HERE, IS_ROOT, PG_USER, SRCDIR, check_reachable, ensure_pg_user,
+                   find_binary, free_port, kill_group, me, procs_with_env, public_tmpdir,
+                   spawn, tail, unix_open, unprivileged, wait_until)
+from .signet import SANITIZER_RE, Mailer, Signet
 
 ALL = ("nginx", "lighttpd", "apache", "spawn-fcgi")
 CONTRIB = os.path.join(SRCDIR, "contrib")
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def selected():
@@ -58,18 +45,6 @@ def selected():
         raise RuntimeError("SIGNET_TEST_FRONTENDS: unknown %s (known: %s)" % (
             ", ".join(bad), ", ".join(ALL)))
     return [f for f in ALL if f in want] if want else list(ALL)
-
-
-def find_binary(names, package):
-    for n in names:
-        for d in ("/usr/sbin", "/usr/bin", "/sbin"):
-            p = os.path.join(d, n)
-            if os.access(p, os.X_OK):
-                return p
-        p = shutil.which(n)
-        if p:
-            return p
-    raise RuntimeError("%s not found: apt-get install %s" % (names[0], package))
 
 
 def fill(template, out, **values):
@@ -83,133 +58,13 @@ def fill(template, out, **values):
     return out
 
 
-def unprivileged():
-    """(user, group) the servers' children run as when we are root: www-data as on
-    Debian, else the user that owns the private PostgreSQL clusters."""
-    for u in ("www-data", harness.PG_USER):
-        try:
-            pw = pwd.getpwnam(u)
-        except KeyError:
-            continue
-        return u, grp.getgrgid(pw.pw_gid).gr_name
-    raise RuntimeError("no unprivileged user (www-data or %s) to run servers as" %
-                       harness.PG_USER)
-
-
-def me():
-    pw = pwd.getpwuid(os.getuid())
-    return pw.pw_name, grp.getgrgid(os.getgid()).gr_name
-
-
 def socket_owner():
     """SIGNET_SOCKET_OWNER for contrib/spawn-fcgi/signet-spawn-fcgi: as root, the
     unprivileged user (root's nginx gets in anyway); else none (spawn-fcgi may not)."""
     return "%s:%s" % unprivileged() if IS_ROOT else ""
 
 
-def public_tmpdir(prefix):
-    """A temp dir that an unprivileged user can traverse (pytest's are 0700)."""
-    d = tempfile.mkdtemp(prefix=prefix)
-    os.chmod(d, 0o755)
-    return d
-
-
-def check_reachable(user, paths, what):
-    """As root, fail early and clearly if user cannot reach paths."""
-    if not IS_ROOT:
-        return
-    for p in paths:
-        flag = "-x" if os.access(p, os.X_OK) and not os.path.isdir(p) else "-r"
-        r = run(["runuser", "-u", user, "--", "test", flag, p], check=False)
-        if r.returncode != 0:
-            raise RuntimeError("%s: user %s cannot reach %s: make its parent directories "
-                               "traversable (chmod o+x)" % (what, user, p))
-
-
-def procs_with_env(name, value):
-    """Pids of live processes whose environment has name=value (Linux /proc)."""
-    needle = ("%s=%s" % (name, value)).encode()
-    pids = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/environ" % d, "rb") as f:
-                env = f.read().split(b"\0")
-            with open("/proc/%s/stat" % d) as f:
-                state = f.read().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if needle in env and state != "Z":
-            pids.append(int(d))
-    return pids
-
-
 # ------------------------------------------------------------------------------ servers
-
-class Server:
-    """A server run in the foreground in its own session and process group, on
-    127.0.0.1:port.  Subclasses give .name, .dir, .port, .cmd() and write their config;
-    .start() waits (bounded) until the port accepts, .stop() SIGTERMs the group and
-    SIGKILLs what is left."""
-
-    name = "server"
-    error_log = None
-
-    def __init__(self, workdir, port):
-        self.dir = str(workdir)
-        self.port = port
-        self.url = "http://127.0.0.1:%d" % port
-        self.proc = None
-        self.output = os.path.join(self.dir, "%s.out" % self.name)
-
-    def cmd(self):
-        raise NotImplementedError
-
-    def test_cmd(self):
-        return None
-
-    def env(self):
-        return None
-
-    def running(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def logs(self):
-        return [p for p in (self.error_log, self.output) if p]
-
-    def log_tail(self, lines=30):
-        return "\n".join("--- %s:\n%s" % (p, tail(p, lines)) for p in self.logs())
-
-    def start(self, timeout=20):
-        if self.running():
-            return self
-        t = self.test_cmd()
-        if t:
-            r = run(t, check=False)
-            if r.returncode != 0:
-                raise RuntimeError("%s refused its configuration:\n%s%s" % (
-                    self.name, r.stdout.decode(errors="replace"),
-                    r.stderr.decode(errors="replace")))
-        out = open(self.output, "ab")
-        self.proc = subprocess.Popen(self.cmd(), stdin=subprocess.DEVNULL, stdout=out,
-                                     stderr=out, start_new_session=True, env=self.env())
-        out.close()
-        deadline = time.monotonic() + timeout
-        while not tcp_open("127.0.0.1", self.port):
-            if self.proc.poll() is not None or time.monotonic() >= deadline:
-                self.stop()
-                raise RuntimeError("%s did not listen on port %d within %ss\n%s" % (
-                    self.name, self.port, timeout, self.log_tail()))
-            time.sleep(0.05)
-        return self
-
-    def stop(self, timeout=15):
-        if self.proc is None:
-            return
-        stop_group(self.proc, timeout)
-        self.proc = None
-
 
 class Lighttpd(Server):
     """lighttpd with contrib/lighttpd/lighttpd-dev.conf around contrib/lighttpd/signet.conf,
@@ -312,81 +167,21 @@ class SpawnFcgiSignet(Signet):
     without -f).  As root the config names an unprivileged user to drop to."""
 
     def start(self, extra_config=None, migrate=None, wait=True, timeout=30):
-        if self.running():
-            raise RuntimeError("%s is already running (pid %d)" % (self.name, self.pid))
-        self.write_config(extra_config)
-        if migrate or (migrate is None and self.pg.dsn not in Signet._migrated):
-            self.migrate()
-        try:
-            os.unlink(self.socket)
-        except FileNotFoundError:
-            pass
+        self._prepare_start(extra_config, migrate)
         script = os.path.join(CONTRIB, "spawn-fcgi", "signet-spawn-fcgi")
-        env = dict(os.environ, SIGNET=self.binary, SIGNET_CONFIG=self.conf,
-                   SIGNET_SOCKET=self.socket, SIGNET_SOCKET_MODE="0660",
-                   SIGNET_SOCKET_OWNER=socket_owner(),
-                   SPAWN_FCGI=find_binary(["spawn-fcgi"], "spawn-fcgi"))
-        log = open(self.logfile, "ab")
-        log.write(b"--- starting %s\n" % script.encode())
-        log.flush()
-        self.returncode = None
-        self.proc = subprocess.Popen(["/bin/sh", script], stdin=subprocess.DEVNULL,
-                                     stdout=log, stderr=log, start_new_session=True,
-                                     cwd=self.dir, env=env)
-        log.close()
+        env = spawn_fcgi_env(self.binary, self.conf, self.socket, SIGNET_SOCKET_MODE="0660")
+        self.proc = spawn(["/bin/sh", script], self.logfile, header="--- starting " + script,
+                          cwd=self.dir, env=env)
         if wait:
             self.wait_ready(timeout)
         return self
 
 
-class Mailer:
-    """`signet --mailer -c conf` beside a front end whose signet has no master (mod_fcgid),
-    run as user (None: as ourselves, with -f when root)."""
-
-    def __init__(self, binary, conf, logfile, user=None, group=None):
-        self.cmd = [binary, "--mailer", "-c", conf]
-        self.user, self.group = user, group
-        if user is None and IS_ROOT:
-            self.cmd.insert(2, "-f")
-        self.logfile = logfile
-        self.proc = None
-
-    def start(self):
-        log = open(self.logfile, "ab")
-        kw = {}
-        if self.user is not None:
-            kw = dict(user=self.user, group=self.group, extra_groups=[])
-        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=log,
-                                     stderr=log, start_new_session=True, **kw)
-        log.close()
-        time.sleep(0.2)
-        if self.proc.poll() is not None:
-            raise RuntimeError("signet --mailer exited with %s\n%s" % (
-                self.proc.returncode, tail(self.logfile)))
-        return self
-
-    def running(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self, timeout=15):
-        if self.proc is None:
-            return
-        problem = None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                kill_group(self.proc.pid)
-                self.proc.wait(5)
-                problem = "signet --mailer did not stop within %ss of SIGTERM" % timeout
-        else:
-            problem = "signet --mailer had exited with %s" % self.proc.returncode
-        if problem is None and self.proc.returncode != 0:
-            problem = "signet --mailer exited with %s after SIGTERM" % self.proc.returncode
-        self.proc = None
-        if problem:
-            raise AssertionError("%s\n%s" % (problem, tail(self.logfile)))
+def spawn_fcgi_env(program, config, sock, **more):
+    """The environment of contrib/spawn-fcgi/signet-spawn-fcgi for program on sock."""
+    return dict(os.environ, SIGNET=program, SIGNET_CONFIG=config, SIGNET_SOCKET=sock,
+                SIGNET_SOCKET_OWNER=socket_owner(),
+                SPAWN_FCGI=find_binary(["spawn-fcgi"], "spawn-fcgi"), **more)
 
 
 # ------------------------------------------------------------------------------- stacks
@@ -462,22 +257,27 @@ def copy_keys(keys, directory, user=None):
     return out
 
 
-def start_lighttpd(pg, smtp, keys, tmp):
-    port = free_port()
-    s = Signet(tmp("lighttpd-signet"), pg, smtp, keys,
-               public_url="http://127.0.0.1:%d" % port, name="signet(lighttpd)")
-    parts = [s]
+def behind(name, signet, make_server):
+    """Start signet, then the server make_server(signet) in front of it: a Frontend."""
+    parts = [signet]
     try:
-        s.start()
-        lt = Lighttpd(tmp("lighttpd"), port, s.socket)
-        parts.append(lt)
-        lt.start()
+        signet.start()
+        srv = make_server(signet)
+        parts.append(srv)
+        srv.start()
     except Exception:
         for p in reversed(parts):
             p.stop(**({"check": False} if isinstance(p, Signet) else {}))
         raise
-    return Frontend("lighttpd", lt.url, s, parts, logs=[s.logfile, lt.error_log],
-                    liveness=[("signet", s.running), ("lighttpd", lt.running)])
+    return Frontend(name, srv.url, signet, parts, logs=[signet.logfile, srv.error_log],
+                    liveness=[("signet", signet.running), (srv.name, srv.running)])
+
+
+def start_lighttpd(pg, smtp, keys, tmp):
+    port = free_port()
+    s = Signet(tmp("lighttpd-signet"), pg, smtp, keys,
+               public_url="http://127.0.0.1:%d" % port, name="signet(lighttpd)")
+    return behind("lighttpd", s, lambda s: Lighttpd(tmp("lighttpd"), port, s.socket))
 
 
 def start_apache(pg, smtp, keys, tmp):
@@ -526,44 +326,12 @@ def start_spawn_fcgi(pg, smtp, keys, tmp):
     if IS_ROOT:
         # spawn-fcgi runs signet as root: signet drops to this user after opening its
         # secrets (its config must say so: it refuses to run as root otherwise).
-        harness.ensure_pg_user()
-        user = harness.PG_USER
-        extra.update(user=user, group=grp.getgrgid(pwd.getpwnam(user).pw_gid).gr_name)
+        ensure_pg_user()
+        extra.update(user=PG_USER, group=grp.getgrgid(pwd.getpwnam(PG_USER).pw_gid).gr_name)
     s = SpawnFcgiSignet(tmp("spawn-fcgi-signet"), pg, smtp, keys,
                         public_url="http://127.0.0.1:%d" % port, extra_config=extra,
                         name="signet(spawn-fcgi)")
-    parts = [s]
-    try:
-        s.start()
-        n = Nginx(tmp("spawn-fcgi-nginx"), port, s.socket)
-        parts.append(n)
-        n.start()
-    except Exception:
-        for p in reversed(parts):
-            p.stop(**({"check": False} if isinstance(p, Signet) else {}))
-        raise
-    return Frontend("spawn-fcgi", n.url, s, parts, logs=[s.logfile, n.error_log],
-                    liveness=[("signet", s.running), ("nginx", n.running)])
-
-
-class OtherDatabase:
-    """The session's cluster under another database: the front ends started here keep
-    their accounts and mail outbox apart from the shared one, so that their mailers
-    never claim (and retry under their own settings) mail that other tests queue."""
-
-    def __init__(self, pg, dbname):
-        self._pg = pg
-        self.dbname = dbname
-        if pg.sql_value("SELECT 1 FROM pg_database WHERE datname = $1", dbname) is None:
-            pg.sql("CREATE DATABASE %s OWNER %s" % (dbname, pg.user), db="postgres")
-
-    def __getattr__(self, name):
-        return getattr(self._pg, name)
-
-    @property
-    def dsn(self):
-        pg = self._pg
-        return "host=%s port=%d dbname=%s user=%s" % (pg.host, pg.port, self.dbname, pg.user)
+    return behind("spawn-fcgi", s, lambda s: Nginx(tmp("spawn-fcgi-nginx"), port, s.socket))
 
 
 def start_frontend(name, request, pg, smtp, keys, tmp_path_factory):
@@ -587,31 +355,6 @@ def start_frontend(name, request, pg, smtp, keys, tmp_path_factory):
     if name == "spawn-fcgi":
         return start_spawn_fcgi(pg, smtp, keys, tmp)
     raise ValueError(name)
-
-
-@pytest.fixture(scope="session", params=selected())
-def frontend_stack(request, pg, smtp, keys, tmp_path_factory):
-    fe = start_frontend(request.param, request, pg, smtp, keys, tmp_path_factory)
-    try:
-        yield fe
-    finally:
-        try:
-            fe.stop()
-        finally:
-            d = getattr(fe, "cleanup_dir", None)
-            if d and not os.environ.get("SIGNET_TEST_KEEP"):
-                shutil.rmtree(d, ignore_errors=True)
-
-
-@pytest.fixture
-def frontend(frontend_stack):
-    frontend_stack.problems()  # forget what happened before this test
-    yield frontend_stack
-    problems = frontend_stack.problems()
-    if problems:
-        pytest.fail("%s front end:\n%s\n%s" % (frontend_stack.name, "\n".join(problems),
-                                                frontend_stack.log_tail(40)),
-                    pytrace=False)
 
 
 # ------------------------------------------------------- what each server sends (echo)
@@ -645,12 +388,7 @@ class EchoStack:
             srv.start()
         elif self.name == "apache":
             top = self.cleanup_dir = public_tmpdir("signet-apache-echo-")
-            prog = os.path.join(top, "bin", "fcgi_echo.py")
-            os.makedirs(os.path.dirname(prog))
-            os.chmod(os.path.dirname(prog), 0o755)
-            for f in ("fcgi_echo.py", "fake_fcgi.py"):
-                shutil.copyfile(os.path.join(HERE, f), os.path.join(top, "bin", f))
-                os.chmod(os.path.join(top, "bin", f), 0o755)
+            prog = echo_program(os.path.join(top, "bin"))
             conf = os.path.join(top, "bin", "unused.conf")
             open(conf, "w").close()
             os.chmod(conf, 0o644)
@@ -660,23 +398,15 @@ class EchoStack:
         elif self.name == "spawn-fcgi":
             d = str(tmp("echo-spawn-fcgi"))
             sock = os.path.join(d, "echo.sock")
-            for f in ("fcgi_echo.py", "fake_fcgi.py"):  # executable copies
-                shutil.copyfile(os.path.join(HERE, f), os.path.join(d, f))
-                os.chmod(os.path.join(d, f), 0o755)
             script = os.path.join(CONTRIB, "spawn-fcgi", "signet-spawn-fcgi")
-            env = dict(os.environ, SIGNET=os.path.join(d, "fcgi_echo.py"),
-                       SIGNET_CONFIG="/nonexistent", SIGNET_SOCKET=sock,
-                       SIGNET_SOCKET_OWNER=socket_owner(),
-                       SPAWN_FCGI=find_binary(["spawn-fcgi"], "spawn-fcgi"))
-            out = open(os.path.join(d, "spawn-fcgi.out"), "ab")
-            proc = subprocess.Popen(["/bin/sh", script], stdin=subprocess.DEVNULL,
-                                    stdout=out, stderr=out, start_new_session=True, env=env)
-            out.close()
+            out = os.path.join(d, "spawn-fcgi.out")
+            proc = spawn(["/bin/sh", script], out,
+                         env=spawn_fcgi_env(echo_program(d), "/nonexistent", sock))
             self.parts.append(_Proc(proc))
             wait_until(lambda: unix_open(sock) or proc.poll() is not None, 15,
                        "spawn-fcgi's socket")
             if proc.poll() is not None:
-                raise RuntimeError("spawn-fcgi exited: %s" % tail(os.path.join(d, "spawn-fcgi.out")))
+                raise RuntimeError("spawn-fcgi exited: %s" % tail(out))
             srv = Nginx(tmp("echo-spawn-fcgi-nginx"), port, sock)
             self.parts.append(srv)
             srv.start()
@@ -701,6 +431,17 @@ class EchoStack:
         self.parts = []
         if self.cleanup_dir and not os.environ.get("SIGNET_TEST_KEEP"):
             shutil.rmtree(self.cleanup_dir, ignore_errors=True)
+
+
+def echo_program(directory):
+    """Executable copies of fcgi_echo.py and fake_fcgi.py in directory (made 0755, so
+    that the user a server runs programs as reaches them); the path of fcgi_echo.py."""
+    os.makedirs(directory, exist_ok=True)
+    os.chmod(directory, 0o755)
+    for f in ("fcgi_echo.py", "fake_fcgi.py"):
+        shutil.copyfile(os.path.join(HERE, f), os.path.join(directory, f))
+        os.chmod(os.path.join(directory, f), 0o755)
+    return os.path.join(directory, "fcgi_echo.py")
 
 
 class _Proc:

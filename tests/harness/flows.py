@@ -1,11 +1,16 @@
 """Whole user flows, reusable by every test and every front end.
 
-    from flows import unicat_signup, unicat_login
+    from harness.flows import unicat_signup, unicat_login
     user = unicat_signup(api, smtp, unique)      # -> dict(username, email, password, gid, jwt, body)
     jwt = unicat_login(api, user)["jwt"]
 """
 
-from harness import extract_code
+import concurrent.futures
+import re
+import subprocess
+from urllib.parse import parse_qs, urlsplit
+
+from .smtp import extract_code, extract_url
 
 # Strong enough for zxcvbn's score 3 and free of any username or email part.
 PASSWORD = "quartz-lantern-meadow-42"
@@ -48,6 +53,13 @@ def unicat_login(api, ident):
     return {"jwt": r.headers["Authorization"], "body": r.json()}
 
 
+def at_once(n, request, *args):
+    """Send request(*args) n times at once (n threads); the status codes, sorted."""
+    with concurrent.futures.ThreadPoolExecutor(n) as ex:
+        return sorted(f.result().status_code for f in
+                      [ex.submit(request, *args) for _ in range(n)])
+
+
 def unicat_error(r, http, code, message, info=None):
     """Assert r is Unicat's error envelope with these values."""
     assert r.status_code == http, r.text
@@ -67,7 +79,6 @@ def unicat_error(r, http, code, message, info=None):
 def admin(signet, *args, check=True, timeout=60):
     """Run signet-admin -c <signet's config> ARGS; returns the CompletedProcess (stdout and
     stderr decoded as .out and .err).  With check, a non-zero exit raises."""
-    import subprocess
     r = subprocess.run([signet.admin, "-c", signet.conf] + [str(a) for a in args],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
     r.out = r.stdout.decode("utf-8", "replace")
@@ -137,13 +148,11 @@ def bedita_signup(api, ident, activation_url=ACTIVATION_URL, redirect_url=None,
 
 def bedita_link(smtp, email, since=None, pattern=r"\S+[?&]uuid=\S+"):
     """The activation link in the newest mail to email (after since)."""
-    from harness import extract_url
     return extract_url(smtp.wait_for(to=email, since=since), pattern)
 
 
 def link_query(link):
     """The query parameters of a link as a dict of single values."""
-    from urllib.parse import parse_qs, urlsplit
     return {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
 
 
@@ -206,7 +215,6 @@ def freesewing_signup(api, email, language="en", **extra):
 
 def freesewing_id(smtp, email, since=None):
     """The confirmation id at the end of the /confirm/signup/<id> link mailed to email."""
-    import re
     mail = smtp.wait_for(to=email, since=since)
     m = re.search(r"\S+/confirm/signup/([A-Za-z0-9_-]+)", mail.text)
     assert m, "no confirmation link in:\n%s" % mail.text

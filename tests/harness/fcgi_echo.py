@@ -4,7 +4,7 @@ listening socket it inherits on fd 0 (spawn-fcgi, Apache mod_fcgid) and answers 
 request 200 with a JSON object of the FastCGI params it received (fake_fcgi.py's
 answer).  Command-line arguments are ignored (spawn-fcgi passes signet's).
 
-tests/integration/frontends.py puts it where signet would be, to see what each front end
+tests/harness/frontends.py puts it where signet would be, to see what each front end
 sends (SCRIPT_NAME, PATH_INFO, REQUEST_URI...)."""
 
 import os
