@@ -30,7 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pw > buf + size + 1)
 		pw = buf + size + 2;
 	(void)validate_username(user, &why);
-	(void)validate_email(email, &why);
+	(void)validate_email(email, NULL, &why);
 	if (strlen(pw) <= 2048)
 		(void)validate_password(pw, user, email, 3, &why);
 	if (cidrs_parse(&cs, user, &bad) == 0) {
