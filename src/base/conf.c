@@ -65,6 +65,7 @@ static const struct cfkey keys[] = {
 	S(secret_file, SYSCONFDIR "/signet/hmac.key", true),
 	I(jwt_ttl, "3600", 2, 31536000, true),
 	I(session_max_age, "2592000", 2, 315360000, true),
+	I(reauth_window, "900", 0, 315360000, true),
 	S(jwt_issuer, "signet", true),
 
 	I(scrypt_n, "131072", 2, 1L << 24, true),
@@ -103,6 +104,7 @@ static const struct cfkey keys[] = {
 
 	S(signup_personality, "auto", true),
 	S(bedita_api_keys, "", true),
+	S(bedita_clients_file, "", true),
 	S(freesewing_confirm_url, "http://127.0.0.1:8080", true),
 };
 
@@ -490,6 +492,12 @@ conf_load_secrets(struct conf *c, char *err, size_t errsz)
 			return -1;
 		c->smtp_password = (char *)pw;
 	}
+	if (*c->bedita_clients_file != '\0') {
+		if (read_secret("bedita_clients_file", c->bedita_clients_file,
+		    &pw, &pwlen, err, errsz) == -1)
+			return -1;
+		c->bedita_clients = (char *)pw;
+	}
 	return 0;
 }
 
@@ -511,6 +519,8 @@ conf_free(struct conf *c)
 	xfreezero(c->hmac_key, c->hmac_keylen);
 	if (c->smtp_password != NULL)
 		xfreezero(c->smtp_password, strlen(c->smtp_password));
+	if (c->bedita_clients != NULL)
+		xfreezero(c->bedita_clients, strlen(c->bedita_clients));
 	memset(c, 0, sizeof(*c));
 }
 

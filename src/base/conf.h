@@ -43,6 +43,7 @@ struct conf {
 	char		*secret_file;
 	long		 jwt_ttl;
 	long		 session_max_age;
+	long		 reauth_window;	/* 0: off */
 	char		*jwt_issuer;
 
 	/* passwords */
@@ -87,6 +88,7 @@ struct conf {
 	/* personalities */
 	char		*signup_personality;	/* auto | bedita | freesewing */
 	char		*bedita_api_keys;
+	char		*bedita_clients_file;
 	char		*freesewing_confirm_url;
 
 	/* loaded by conf_load_secrets(), never logged */
@@ -95,6 +97,7 @@ struct conf {
 	unsigned char	*hmac_key;
 	size_t		 hmac_keylen;
 	char		*smtp_password;
+	char		*bedita_clients;	/* the file's text, or NULL */
 };
 
 /* The least scrypt_n accepted without scrypt_weak_ok: OWASP's N = 2^14. */
@@ -115,7 +118,8 @@ int	 conf_load(struct conf *c, const char *path, char *err, size_t errsz)
 	    __attribute__((warn_unused_result));
 
 /*
- * Read jwt_secret_file, secret_file and smtp_password_file.  Refuses a
+ * Read jwt_secret_file, secret_file, smtp_password_file and
+ * bedita_clients_file.  Refuses a
  * JWT key under 32 bytes.  Returns 0 or -1 with the reason in err.
  */
 int	 conf_load_secrets(struct conf *c, char *err, size_t errsz)

@@ -111,6 +111,54 @@ out:
 }
 
 int
+account_password(const struct user *u, const char *password,
+    struct problem *p)
+{
+	char	*key;
+	long	 wait;
+	int	 ok, rc = -1;
+
+	if (password_busy())
+		return password_problem(PASSWORD_BUSY, p);
+	key = login_key(NULL, 1, u);
+	wait = throttle_reserve(key, THROTTLE_HOUR,
+	    cf->throttle_login_account_free, cf->throttle_login_account_hourly);
+	if (throttle_problem(wait, p) == -1)
+		goto out;
+	if ((ok = password_verify(password, u->password)) == PASSWORD_BUSY) {
+		if (throttle_unreserve(key) == -1)
+			problem_db(p);
+		else
+			password_problem(ok, p);
+		goto out;
+	}
+	if (!ok) {
+		if (db_user_login_failed(u->id) == -1)
+			problem_db(p);
+		else
+			p->kind = PROB_LOGIN_FAILED;
+		goto out;
+	}
+	if (throttle_clear(key) == -1) {
+		problem_db(p);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(key);
+	return rc;
+}
+
+/* Refuse a token: UNAUTHORIZED for why.  Returns -1. */
+static int
+unauthorized(struct problem *p, enum auth_why why)
+{
+	p->kind = PROB_UNAUTHORIZED;
+	p->why = why;
+	return -1;
+}
+
+int
 account_bearer(const char *authz, enum token_type type, bool active,
     struct bearer *b, struct problem *p)
 {
@@ -118,37 +166,45 @@ account_bearer(const char *authz, enum token_type type, bool active,
 	int			found;
 
 	memset(b, 0, sizeof(*b));
-	if (authz == NULL || token_verify(authz, &c) == -1) {
-		p->kind = PROB_UNAUTHORIZED;
-		return -1;
-	}
+	if (authz == NULL)
+		return unauthorized(p, AUTH_ABSENT);
+	if ((found = token_verify(authz, &c)) != 0)
+		return unauthorized(p, found == TOKEN_EXPIRED ? AUTH_EXPIRED :
+		    AUTH_INVALID);
 	if (c.type != type) {
 		token_claims_free(&c);
-		p->kind = PROB_UNAUTHORIZED;
-		return -1;
+		return unauthorized(p, AUTH_INVALID);
 	}
 	b->gid = c.sub;
 	c.sub = NULL;
+	b->app = c.app;
+	c.app = NULL;
 	b->epoch = c.epoch;
 	b->left = c.exp - (long)time(NULL);
 	b->auth_time = c.auth_time;
 	token_claims_free(&c);
 	if (!active)
 		return 0;
+	if (b->app != NULL) {
+		/* An application alone is nobody to act for. */
+		account_bearer_free(b);
+		return unauthorized(p, AUTH_ABSENT);
+	}
 	if ((found = db_user_auth(b->gid, b->epoch, &b->id)) == 1)
 		return 0;
-	if (found == -1)
-		problem_db(p);
-	else
-		p->kind = PROB_UNAUTHORIZED;
 	account_bearer_free(b);
-	return -1;
+	if (found == -1) {
+		problem_db(p);
+		return -1;
+	}
+	return unauthorized(p, AUTH_REVOKED);
 }
 
 void
 account_bearer_free(struct bearer *b)
 {
 	free(b->gid);
+	free(b->app);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -165,8 +221,7 @@ account_session(const char *gid, long epoch, struct session *s,
 	if (!found || strcmp(s->status, "active") != 0 ||
 	    (epoch >= 0 && s->epoch != epoch)) {
 		db_session_free(s);
-		p->kind = PROB_UNAUTHORIZED;
-		return -1;
+		return unauthorized(p, AUTH_REVOKED);
 	}
 	return 0;
 }

@@ -31,9 +31,20 @@ int	 account_login(const char *login, enum login_by by,
 	    const char *password, const char *client, struct user *u,
 	    struct problem *p) __attribute__((warn_unused_result));
 
+/*
+ * Check the password of the account u (loaded, active) again, as a login
+ * would: the account's tries are throttled the same way, a wrong one
+ * counts as a failed login.  0 right; -1 with LOGIN_FAILED (wrong),
+ * RATE_LIMITED, UNAVAILABLE (busy) or the database problem.
+ */
+int	 account_password(const struct user *u, const char *password,
+	    struct problem *p) __attribute__((warn_unused_result));
+
 /* Who a verified token speaks for. */
 struct bearer {
 	char		*gid;		/* the user's gid, owned */
+	char		*app;		/* an application's token (no user):
+					   its client id, owned; else NULL */
 	long		 epoch;		/* the token epoch it was issued at */
 	long		 left;		/* seconds of lifetime left */
 	long		 auth_time;	/* when its session began */
@@ -44,7 +55,8 @@ struct bearer {
  * Check the token in authz (an Authorization header value; NULL: none):
  * signature, algorithm, expiry, issuer, session age, and that it is of
  * type (an access token is no renew token, nor the other way round); with
- * active also that its user is active and its epoch current.  Fills *b
+ * active also that it speaks for a user (not an application alone), that
+ * user active and its epoch current.  Fills *b
  * (account_bearer_free() it).  Failure: UNAUTHORIZED, or the database
  * problem.
  */

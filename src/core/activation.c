@@ -106,8 +106,10 @@ draft_create(const struct link_signup *s, const char *mcf, const char *token,
 			goto dberr;
 		}
 	}
-	if (db_confirm_put(kind_of(s->form), mac, *id, s->redirect,
-	    cf->activation_ttl, pr.placeholder != 0 ? &aside : NULL) == -1 ||
+	if (db_confirm_put(&(struct confirm_new){ .kind = kind_of(s->form),
+	    .mac = mac, .user_id = *id, .ttl = cf->activation_ttl,
+	    .redirect = s->redirect,
+	    .aside = pr.placeholder != 0 ? &aside : NULL }) == -1 ||
 	    outbox_put_template(s->email, s->template, lang, vars, nvars) == -1 ||
 	    db_commit() == -1)
 		goto dberr;
@@ -176,10 +178,23 @@ activation_signup(const struct link_signup *asked, struct user *u,
 	 * count requests that send mail.  The throttles are checked (not
 	 * counted) before the hash, and counted once the address is ours.
 	 */
-	if (probe(s->username, s->email, &pr, p) == -1 ||
-	    signup_throttle_client(s->client, false, p) == -1 ||
-	    signup_throttle_email(s->email, false, p) == -1)
+	if (probe(s->username, s->email, &pr, p) == -1)
 		goto out;
+	if (signup_throttle_client(s->client, false, p) == -1 ||
+	    signup_throttle_email(s->email, false, p) == -1) {
+		/*
+		 * A limit counted by a signup that took the address after
+		 * our probe: that signup's answer is the right one.
+		 */
+		if (p->kind == PROB_RATE_LIMITED) {
+			struct problem	q = { 0 };
+
+			if (probe(s->username, s->email, &pr, &q) == -1 &&
+			    q.kind == PROB_CONFLICT)
+				*p = q;
+		}
+		goto out;
+	}
 
 	if (s->password != NULL && (hashed = password_hash(s->password,
 	    mcf)) != 0) {

@@ -33,6 +33,20 @@ enum prob {
 	PROB_INTERNAL,		/* 500: a bug or an unexpected database error */
 };
 
+/*
+ * Why a token was refused (UNAUTHORIZED): some personalities word each
+ * differently (BEdita), the others answer them alike.
+ */
+enum auth_why {
+	AUTH_INVALID,		/* not ours, malformed, or of the wrong type */
+	AUTH_ABSENT,		/* no token at all */
+	AUTH_EXPIRED,		/* ours, but expired or its session over */
+	AUTH_REVOKED,		/* ours, but its user is gone, inactive, or
+				   revoked every token since */
+	AUTH_STALE,		/* good, but the change asked for needs a
+				   password entered more recently */
+};
+
 /* One failed field of a validation, with a reason for people. */
 struct verr {
 	const char	*field;
@@ -46,6 +60,7 @@ struct problem {
 	const char	*field;		/* MISSING, INVALID */
 	const char	*detail;	/* optional text for people */
 	long		 retry_after;	/* RATE_LIMITED, UNAVAILABLE: seconds */
+	enum auth_why	 why;		/* UNAUTHORIZED */
 	struct verr	 verrs[VERR_MAX]; /* VALIDATION */
 	size_t		 nverrs;
 };

@@ -119,8 +119,8 @@ reset_request(const char *asked, const char *client, char **vcode,
 			code_digits(digits);
 			reset_token_mac(token, acc[i].gid, tmac);
 			code_mac_hex(digits, cmac);
-			if (db_confirm_code_put(acc[i].id, tmac, cmac,
-			    cf->code_ttl) == -1 ||
+			if (db_confirm_code_put(CONFIRM_RESET, acc[i].id, tmac,
+			    cmac, NULL, cf->code_ttl) == -1 ||
 			    outbox_put_template(acc[i].email, "reset_code",
 			    acc[i].language, vars,
 			    sizeof(vars) / sizeof(vars[0])) == -1)
@@ -183,7 +183,7 @@ reset_confirm(const char *username, const char *new_password,
 	if (!found || strcmp(u.status, "active") != 0)
 		goto refused;
 	reset_token_mac(vcode, u.gid, tmac);
-	if ((found = db_confirm_code_get(u.id, tmac, &c)) == -1)
+	if ((found = db_confirm_code_get(CONFIRM_RESET, u.id, tmac, &c)) == -1)
 		goto dberr;
 	if (!found || !c.usable)
 		goto refused;

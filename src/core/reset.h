@@ -3,6 +3,7 @@
 #define SIGNET_RESET_H
 
 #include "core/problem.h"
+#include "db/user.h"
 
 /*
  * Every reset request answers no sooner than this many milliseconds after
@@ -47,6 +48,38 @@ int	 reset_request(const char *login, const char *client, char **vcode,
 int	 reset_confirm(const char *username, const char *new_password,
 	    const char *vcode, const char *code, char **gid, long *epoch,
 	    struct problem *p) __attribute__((warn_unused_result));
+
+/* How long a reset link lives: a day, as BEdita documents it. */
+#define RESET_LINK_TTL	86400
+
+/*
+ * Reset by link (BEdita's /auth/change), step 1: email must be an
+ * address (VALIDATION on "email") and url a page signet may link to
+ * (validate_link(); VALIDATION on "link").  The throttles of
+ * reset_request() apply.  No active account has the address: NOT_FOUND
+ * (BEdita's answer; its signup tells taken addresses apart anyway).
+ * Else each active account of the address (at most RESET_MAX_ACCOUNTS)
+ * gets its own one-time link, valid RESET_LINK_TTL seconds, good for
+ * nothing but this (template change_request; link(url, uuid) makes its
+ * URL).  The address's daily cap of reset mails holds, silently.
+ */
+int	 reset_link_request(const char *email, const char *url,
+	    char *(*link)(const char *url, const char *uuid),
+	    const char *client, struct problem *p)
+	    __attribute__((warn_unused_result));
+
+/*
+ * Step 2: the link's uuid sets new_password (validate_password(); a weak
+ * one is VALIDATION on "password" and leaves the link unused) for an
+ * active account, revokes its older tokens and mails the owner
+ * (password_changed).  NOT_FOUND for an unknown, used or expired uuid,
+ * one made for anything else, or an account no longer active.  On
+ * success *u is the account (db_user_free() it), its token_epoch the new
+ * one.
+ */
+int	 reset_link_complete(const char *uuid, const char *new_password,
+	    struct user *u, struct problem *p)
+	    __attribute__((warn_unused_result));
 
 /*
  * The MAC a reset code is stored under: HMAC of the validation code

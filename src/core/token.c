@@ -34,9 +34,10 @@ static const char *const type_names[] = {
 	[TOKEN_RENEW] = "renew",
 };
 
-char *
-token_issue(const char *user_gid, long epoch, enum token_type type,
-    long auth_time, long *exp_out)
+/* token_issue(), with app (a JSON object's text, or NULL) as claim app. */
+static char *
+issue(const char *sub, long epoch, enum token_type type, long auth_time,
+    long *exp_out, const char *app)
 {
 	jwt_t	*jwt = NULL;
 	char	*jti = NULL, *s, *tok = NULL;
@@ -53,13 +54,14 @@ token_issue(const char *user_gid, long epoch, enum token_type type,
 	jti = code_token();
 	if (jwt_new(&jwt) != 0 ||
 	    jwt_add_grant(jwt, "iss", cf->jwt_issuer) != 0 ||
-	    jwt_add_grant(jwt, "sub", user_gid) != 0 ||
+	    jwt_add_grant(jwt, "sub", sub) != 0 ||
 	    jwt_add_grant_int(jwt, "iat", iat) != 0 ||
 	    jwt_add_grant_int(jwt, "exp", exp) != 0 ||
 	    jwt_add_grant(jwt, "jti", jti) != 0 ||
 	    jwt_add_grant_int(jwt, "epoch", epoch) != 0 ||
 	    jwt_add_grant(jwt, "typ", type_names[type]) != 0 ||
 	    jwt_add_grant_int(jwt, "auth_time", auth_time) != 0 ||
+	    (app != NULL && jwt_add_grants_json(jwt, app) != 0) ||
 	    jwt_set_alg(jwt, JWT_ALG_HS256, cf->jwt_key,
 	    (int)cf->jwt_keylen) != 0) {
 		log_err("token_issue: cannot build the token");
@@ -76,6 +78,33 @@ token_issue(const char *user_gid, long epoch, enum token_type type,
 out:
 	free(jti);
 	jwt_free(jwt);
+	return tok;
+}
+
+char *
+token_issue(const char *user_gid, long epoch, enum token_type type,
+    long auth_time, long *exp_out)
+{
+	return issue(user_gid, epoch, type, auth_time, exp_out, NULL);
+}
+
+char *
+token_issue_app(const char *app_id, const char *name, enum token_type type,
+    long auth_time)
+{
+	struct json_object	*o, *a;
+	char			*sub, *tok;
+
+	a = json_object_new_object();
+	json_object_object_add(a, "id", json_object_new_string(app_id));
+	json_object_object_add(a, "name", json_object_new_string(name));
+	o = json_object_new_object();
+	json_object_object_add(o, "app", a);
+	sub = xasprintf("%s%s", TOKEN_APP_SUB, app_id);
+	tok = issue(sub, 0, type, auth_time, NULL,
+	    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	free(sub);
+	json_object_put(o);
 	return tok;
 }
 
@@ -207,7 +236,7 @@ token_verify(const char *authz, struct token_claims *out)
 {
 	struct json_object	*head = NULL, *claims = NULL, *alg, *o;
 	char			*tok = NULL, *sig, *dot;
-	const char		*iss, *sub, *jti, *typ;
+	const char		*iss, *sub, *jti, *typ, *app;
 	long			 now;
 	int			 rc = -1;
 
@@ -233,7 +262,7 @@ token_verify(const char *authz, struct token_claims *out)
 	    claim_int(claims, "iat", &out->iat) == -1 ||
 	    claim_int(claims, "epoch", &out->epoch) == -1)
 		goto out;
-	if (out->exp <= now || out->iat > now + IAT_SKEW)
+	if (out->iat > now + IAT_SKEW)
 		goto out;
 	/*
 	 * Tokens from before types and session ages: access tokens whose
@@ -244,8 +273,10 @@ token_verify(const char *authz, struct token_claims *out)
 			goto out;
 	} else
 		out->auth_time = out->iat;
-	if (out->auth_time + cf->session_max_age <= now)
+	if (out->exp <= now || out->auth_time + cf->session_max_age <= now) {
+		rc = TOKEN_EXPIRED;
 		goto out;
+	}
 	out->type = TOKEN_ACCESS;
 	if (json_object_object_get_ex(claims, "typ", &o)) {
 		if ((typ = claim_str(claims, "typ")) == NULL)
@@ -261,11 +292,19 @@ token_verify(const char *authz, struct token_claims *out)
 	if ((sub = claim_str(claims, "sub")) == NULL ||
 	    (jti = claim_str(claims, "jti")) == NULL)
 		goto out;
+	/* An application's token: sub "app:<id>" and claim app {id, name}. */
+	if (strncmp(sub, TOKEN_APP_SUB, strlen(TOKEN_APP_SUB)) == 0) {
+		if (!json_object_object_get_ex(claims, "app", &o) ||
+		    (app = claim_str(o, "id")) == NULL ||
+		    strcmp(app, sub + strlen(TOKEN_APP_SUB)) != 0)
+			goto out;
+		out->app = xstrdup(app);
+	}
 	out->sub = xstrdup(sub);
 	out->jti = xstrdup(jti);
 	rc = 0;
 out:
-	if (rc == -1)
+	if (rc != 0)
 		token_claims_free(out);
 	json_object_put(head);
 	json_object_put(claims);
@@ -280,5 +319,6 @@ token_claims_free(struct token_claims *c)
 		return;
 	free(c->sub);
 	free(c->jti);
+	free(c->app);
 	memset(c, 0, sizeof(*c));
 }

@@ -21,7 +21,11 @@ struct token_claims {
 	long		 auth_time;	/* when the session began: the last
 					   password (or code, or link) */
 	enum token_type	 type;
+	char		*app;		/* an application's token: its id */
 };
+
+/* The sub of an application's token: this and its client id. */
+#define TOKEN_APP_SUB	"app:"
 
 /*
  * A new HS256 JWT under cf->jwt_key for user_gid with claims iss
@@ -37,6 +41,18 @@ char	*token_issue(const char *user_gid, long epoch, enum token_type type,
 	    long auth_time, long *exp_out) __attribute__((warn_unused_result));
 
 /*
+ * A token of an application that logged in by itself (BEdita's client
+ * credentials): sub "app:<app_id>", claim app {"id", "name"}, epoch 0, no
+ * user.  auth_time as token_issue().  Caller frees; NULL as token_issue().
+ */
+char	*token_issue_app(const char *app_id, const char *name,
+	    enum token_type type, long auth_time)
+	    __attribute__((warn_unused_result));
+
+/* token_verify(): a token of ours, but expired or its session over. */
+#define TOKEN_EXPIRED	(-2)
+
+/*
  * Check authz, an Authorization header value "Bearer <jwt>" (scheme in any
  * case, any blanks) or a bare JWT: HS256 only, whatever the header says,
  * signature under cf->jwt_key compared in constant time, integer iat and
@@ -45,7 +61,8 @@ char	*token_issue(const char *user_gid, long epoch, enum token_type type,
  * (auth_time, or iat when absent); typ "access" or "renew" (absent:
  * access).  Whether the epoch is still the user's is
  * for the caller.  Returns 0 with *out filled (free with
- * token_claims_free()), or -1 with *out zeroed.
+ * token_claims_free()), or with *out zeroed TOKEN_EXPIRED (signed by us,
+ * but past exp or session_max_age) or -1 (anything else).
  */
 int	 token_verify(const char *authz, struct token_claims *out)
 	    __attribute__((warn_unused_result));

@@ -73,6 +73,17 @@ bool	 validate_url(const char *url, const char **reason);
  */
 bool	 validate_link(const char *url, const char **reason);
 
+/* A person's full name: valid UTF-8, 1..200 characters, no controls. */
+bool	 validate_name(const char *name, const char **reason);
+
+/*
+ * An IANA time zone name ("Europe/Amsterdam", "UTC"): at most 64 bytes of
+ * '/'-separated parts of letters, digits, '_', '+' and '-', each starting
+ * with a letter (or a sign, "Etc/GMT+1"), and known to this host's tz
+ * database (ZONEINFO_DIR) when that is installed.
+ */
+bool	 validate_timezone(const char *tz, const char **reason);
+
 /* Does s look like a gid, a uuid in text (8-4-4-4-12 hex digits)? */
 bool	 validate_gid(const char *s);
 

@@ -13,18 +13,32 @@
  * database failed.
  */
 
-/* Kinds of link (the table's CHECK lists them with 'reset'). */
-#define CONFIRM_ACTIVATION	"activation"	/* a uuid link */
-#define CONFIRM_SIGNUP		"confirm"	/* an opaque token link */
+/* Kinds of confirmation (the table's CHECK lists them). */
+#define CONFIRM_ACTIVATION	"activation"	/* a signup's uuid link */
+#define CONFIRM_SIGNUP		"confirm"	/* a signup's opaque link */
+#define CONFIRM_RESET		"reset"		/* a reset code */
+#define CONFIRM_EMAIL		"email"		/* a new address's code or link */
+#define CONFIRM_CHANGE		"change"	/* a reset link */
+
+/* A new confirmation. */
+struct confirm_new {
+	const char		*kind;
+	const char		*mac;		/* the token's HMAC */
+	long long		 user_id;
+	long			 ttl;		/* seconds */
+	const char		*redirect;	/* or NULL */
+	const struct user_aside	*aside;		/* the signup data of an invited
+						   placeholder, given to it only
+						   when the link is used (its
+						   username kept meanwhile) */
+	const char		*new_email;	/* kind email: the address */
+};
 
 /*
- * Store a link of kind for user_id: mac is the token's HMAC, valid ttl
- * seconds; redirect may be NULL; aside (NULL: none) is the signup data
- * of an invited placeholder, given to it only when the link is used (its
- * username is kept for it meanwhile).  0 or -1.
+ * Store a link; the user's older unused confirmations of its kind die
+ * when it is an email change or a reset.  0 or -1.
  */
-int	db_confirm_put(const char *kind, const char *mac, long long user_id,
-	    const char *redirect, long ttl, const struct user_aside *aside)
+int	db_confirm_put(const struct confirm_new *c)
 	    __attribute__((warn_unused_result));
 
 /* A link as db_confirm_take() used it up.  Owned; db_confirm_link_free(). */
@@ -34,6 +48,7 @@ struct confirm_link {
 	char		*username;	/* the signup kept aside, if any */
 	char		*password;
 	char		*language;
+	char		*new_email;	/* kind email */
 };
 
 void	db_confirm_link_free(struct confirm_link *);
@@ -48,25 +63,29 @@ int	db_confirm_take(const char *kind, const char *mac,
 	    struct confirm_link *l) __attribute__((warn_unused_result));
 
 /*
- * A new reset code for user_id, valid ttl seconds; any older unused one
- * of the user dies.  0 or -1.
+ * A new code of kind (reset, email) for user_id, tied to token_mac, valid
+ * ttl seconds; any older unused one of that kind of the user dies.
+ * new_email: kind email's address.  0 or -1.
  */
-int	db_confirm_code_put(long long user_id, const char *token_mac,
-	    const char *code_mac, long ttl) __attribute__((warn_unused_result));
+int	db_confirm_code_put(const char *kind, long long user_id,
+	    const char *token_mac, const char *code_mac, const char *new_email,
+	    long ttl) __attribute__((warn_unused_result));
 
-/* A reset code as step 2 reads it.  code_mac owned. */
+/* A code as step 2 reads it.  Strings owned. */
 struct confirm_code {
 	long long	 id;
 	char		*code_mac;	/* bytea as "\x..." hex text */
+	char		*new_email;	/* kind email */
 	int		 attempts;
 	int		 usable;	/* not used, not expired */
 };
 
 void	db_confirm_code_free(struct confirm_code *);
 
-/* The reset code of user_id with token_mac: 1 found, 0 not, -1 failed. */
-int	db_confirm_code_get(long long user_id, const char *token_mac,
-	    struct confirm_code *c) __attribute__((warn_unused_result));
+/* The code of kind of user_id with token_mac: 1 found, 0 not, -1 failed. */
+int	db_confirm_code_get(const char *kind, long long user_id,
+	    const char *token_mac, struct confirm_code *c)
+	    __attribute__((warn_unused_result));
 
 /*
  * Use up one try of the code, before comparing it: 1 when one was left

@@ -97,3 +97,17 @@ db_member_set_status(long long project_id, long long user_id,
 
 	return db_exec(&st, params);
 }
+
+/* account/leave_project */
+int
+db_member_delete(long long project_id, long long user_id)
+{
+	static struct stmt st = STMT("member_delete",
+	    "DELETE FROM project_members WHERE project_id = $1 "
+	    " AND user_id = $2", 2);
+	char		 pid[DB_INT_LEN], uid[DB_INT_LEN];
+	const char	*params[] = { db_int(pid, project_id),
+	    db_int(uid, user_id) };
+
+	return db_exec(&st, params);
+}

@@ -36,4 +36,8 @@ int	db_member_invite(long long project_id, long long user_id,
 int	db_member_set_status(long long project_id, long long user_id,
 	    const char *status) __attribute__((warn_unused_result));
 
+/* End a membership: the row goes.  0 or -1. */
+int	db_member_delete(long long project_id, long long user_id)
+	    __attribute__((warn_unused_result));
+
 #endif

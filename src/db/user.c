@@ -16,7 +16,8 @@
 #define USER_COLS "id, gid, username, email, name, avatar, status, " \
 	"language, timezone, consent, " ISO("verified_at") ", " \
 	ISO("last_login") ", " ISO("last_login_err") ", num_login_err, " \
-	ISO("created") ", " ISO("modified") ", token_epoch, password"
+	ISO("created") ", " ISO("modified") ", token_epoch, password, " \
+	ISO("password_changed")
 
 void
 db_user_free(struct user *u)
@@ -36,6 +37,7 @@ db_user_free(struct user *u)
 	free(u->modified);
 	if (u->password != NULL)
 		xfreezero(u->password, strlen(u->password));
+	free(u->password_changed);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -63,6 +65,7 @@ user_row(const PGresult *res, int r, void *obj)
 	u->modified = db_dup(res, r, 15);
 	u->token_epoch = atol(PQgetvalue(res, r, 16));
 	u->password = db_dup(res, r, 17);
+	u->password_changed = db_dup(res, r, 18);
 }
 
 /* Run a one-row user query: 1 found, 0 not, -1 failed. */
@@ -127,6 +130,104 @@ db_user_by_id(long long id, struct user *u)
 	const char	*params[] = { db_int(ids, id) };
 
 	return one_user(&st, params, u);
+}
+
+/* /api/account/update, PATCH /account/jwt: a new username */
+int
+db_user_name_used(const char *username, long long except_id)
+{
+	static struct stmt st = STMT("user_name_used",
+	    "SELECT 1 FROM users u WHERE ascii_lower(u.username) = "
+	    " ascii_lower($1) AND u.id <> $2 AND NOT " SQL_DEAD_DRAFT("u") " "
+	    "UNION ALL SELECT 1 WHERE " SQL_RESERVED_NAME("$1"), 2);
+	char		 ids[DB_INT_LEN];
+	const char	*params[] = { username, db_int(ids, except_id) };
+
+	return db_exists(&st, params);
+}
+
+/* /api/account/update, PATCH /auth/user, PATCH /account/jwt */
+int
+db_user_update(long long id, const struct user_changes *c, struct user *u)
+{
+	static struct stmt st = STMT("user_update",
+	    "UPDATE users SET username = coalesce($2, username), "
+	    " name = coalesce($3, name), language = coalesce($4, language), "
+	    " timezone = coalesce($5, timezone), avatar = coalesce($6, avatar), "
+	    " consent = CASE WHEN $7::int >= 0 THEN $7::int ELSE consent END "
+	    "WHERE id = $1 AND status = 'active' RETURNING " USER_COLS, 7);
+	char		 ids[DB_INT_LEN], cs[DB_INT_LEN];
+	const char	*params[] = { db_int(ids, id), c->username, c->name,
+	    c->language, c->timezone, c->avatar, db_int(cs, c->consent) };
+
+	return one_user(&st, params, u);
+}
+
+/* email change: the new address is nobody else's */
+int
+db_user_email_used(const char *email, long long except_id)
+{
+	static struct stmt st = STMT("user_email_used",
+	    "SELECT 1 FROM users u WHERE ascii_lower(u.email) = ascii_lower($1) "
+	    " AND u.id <> $2 AND NOT " SQL_DEAD_DRAFT("u"), 2);
+	char		 ids[DB_INT_LEN];
+	const char	*params[] = { email, db_int(ids, except_id) };
+
+	return db_exists(&st, params);
+}
+
+/* email change, once proved */
+int
+db_user_set_email(long long id, const char *email)
+{
+	static struct stmt st = STMT("user_set_email",
+	    "UPDATE users u SET email = $2, holds_email = NOT EXISTS "
+	    " (SELECT 1 FROM users h WHERE ascii_lower(h.email) = "
+	    "  ascii_lower($2) AND h.holds_email AND h.status <> 'disabled' "
+	    "  AND h.id <> u.id) "
+	    "WHERE id = $1 AND status = 'active' RETURNING 1", 2);
+	char		 ids[DB_INT_LEN];
+	const char	*params[] = { db_int(ids, id), email };
+
+	return db_exists(&st, params);
+}
+
+/* db_fill_fn: column 0 as a long. */
+static void
+count_row(const PGresult *res, int r, void *obj)
+{
+	*(long *)obj = atol(PQgetvalue(res, r, 0));
+}
+
+/* account deletion: an owner keeps the account while it owns projects */
+long
+db_user_projects_owned(long long id)
+{
+	static struct stmt st = STMT("user_projects_owned",
+	    "SELECT count(*) FROM projects WHERE owner_id = $1", 1);
+	char		 ids[DB_INT_LEN];
+	const char	*params[] = { db_int(ids, id) };
+	long		 n = 0;
+
+	return db_one(&st, params, count_row, &n) == -1 ? -1 : n;
+}
+
+/* account deletion: the user and what is kept for its address */
+int
+db_user_delete(long long id, const char *email)
+{
+	static struct stmt st = STMT("user_delete",
+	    "WITH m AS (DELETE FROM mail_outbox WHERE ascii_lower(recipient) = "
+	    "  ascii_lower($2)), "
+	    "p AS (DELETE FROM pending_signups WHERE ascii_lower(email) = "
+	    "  ascii_lower($2)), "
+	    "o AS (DELETE FROM users WHERE ascii_lower(email) = ascii_lower($2) "
+	    "  AND status IN ('invited', 'draft') AND id <> $1) "
+	    "DELETE FROM users WHERE id = $1 RETURNING 1", 2);
+	char		 ids[DB_INT_LEN];
+	const char	*params[] = { db_int(ids, id), email };
+
+	return db_exists(&st, params);
 }
 
 /* signup_request, signup, signet-admin user disable: is the name used? */
@@ -294,8 +395,8 @@ db_user_set_password(long long user_id, const char *mcf, long *epoch)
 {
 	static struct stmt st = STMT("user_set_password",
 	    "UPDATE users SET password = $2, token_epoch = token_epoch + 1, "
-	    " num_login_err = 0 WHERE id = $1 AND status = 'active' "
-	    "RETURNING token_epoch", 2);
+	    " num_login_err = 0, password_changed = now() "
+	    "WHERE id = $1 AND status = 'active' RETURNING token_epoch", 2);
 	char		 uid[DB_INT_LEN];
 	const char	*params[] = { db_int(uid, user_id), mcf };
 

@@ -27,6 +27,7 @@ struct user {
 	char		*modified;
 	long		 token_epoch;
 	char		*password;	/* MCF or NULL; the core's, never shown */
+	char		*password_changed;	/* ISO 8601 or NULL */
 };
 
 /* Free what u holds (the password wiped first) and zero it. */
@@ -103,11 +104,66 @@ int	db_user_activate(long long id, long consent,
 	    const struct user_aside *a) __attribute__((warn_unused_result));
 
 /*
- * Set user_id's password (MCF), revoke its tokens (token_epoch + 1) and
- * clear its login error count.  *epoch gets the new epoch.  1 done, 0
- * the user is not active (any more), -1 failed.
+ * Set user_id's password (MCF), revoke its tokens (token_epoch + 1),
+ * clear its login error count and note when (password_changed).  *epoch
+ * gets the new epoch.  1 done, 0 the user is not active (any more), -1
+ * failed.
  */
 int	db_user_set_password(long long user_id, const char *mcf, long *epoch)
+	    __attribute__((warn_unused_result));
+
+/*
+ * Is username used by another account than except_id (0: none) that is
+ * not a dead draft, or kept by a live signup link?  1, 0 or -1.
+ */
+int	db_user_name_used(const char *username, long long except_id)
+	    __attribute__((warn_unused_result));
+
+/* Profile fields to change; NULL (consent < 0) keeps the stored value. */
+struct user_changes {
+	const char	*username;
+	const char	*name;
+	const char	*language;
+	const char	*timezone;
+	const char	*avatar;
+	long		 consent;
+};
+
+/*
+ * Change the profile of the active user id and fill *u with the result.
+ * 1 done, 0 no such active user, -1 failed (sqlstate UNIQUE: the
+ * username was taken meanwhile).
+ */
+int	db_user_update(long long id, const struct user_changes *c,
+	    struct user *u) __attribute__((warn_unused_result));
+
+/*
+ * Is email in use by another account than except_id: an active or
+ * disabled one, a draft with a live link, or an invited placeholder?
+ * 1, 0 or -1.
+ */
+int	db_user_email_used(const char *email, long long except_id)
+	    __attribute__((warn_unused_result));
+
+/*
+ * Give the active user id its new address (it holds it unless another
+ * account does).  1 done, 0 no such active user, -1 failed (sqlstate
+ * UNIQUE: another holder appeared).
+ */
+int	db_user_set_email(long long id, const char *email)
+	    __attribute__((warn_unused_result));
+
+/* How many projects user id owns: 0 or more, or -1 failed. */
+long	db_user_projects_owned(long long id)
+	    __attribute__((warn_unused_result));
+
+/*
+ * Delete user id and what is kept for its address email: pending signups,
+ * other drafts, invited placeholders (their invitations), mail waiting
+ * for it; its confirmations and memberships go with it.  Inside the
+ * caller's transaction.  1 done, 0 no such user, -1 failed.
+ */
+int	db_user_delete(long long id, const char *email)
 	    __attribute__((warn_unused_result));
 
 /* An account a mail may reach (a reset code).  Strings owned. */

@@ -160,7 +160,7 @@ START_TEST(types_and_sessions)
 	    now - c.session_max_age, NULL));
 	tok = token_issue("u-1", 3, TOKEN_ACCESS, now - 100, NULL);
 	c.session_max_age = 50;
-	ck_assert_int_eq(token_verify(tok, &tc), -1);
+	ck_assert_int_eq(token_verify(tok, &tc), TOKEN_EXPIRED);
 	c.session_max_age = 30 * 86400;
 	ck_assert_int_eq(token_verify(tok, &tc), 0);
 	token_claims_free(&tc);
@@ -186,7 +186,7 @@ START_TEST(type_claims)
 		{ ",\"typ\":1", -1, 0 },
 		{ ",\"typ\":\"\"", -1, 0 },
 		{ ",\"auth_time\":\"x\"", -1, 0 },
-		{ ",\"auth_time\":1", -1, 0 },		/* 1970: too old */
+		{ ",\"auth_time\":1", TOKEN_EXPIRED, 0 },	/* 1970: too old */
 	};
 	size_t			 i;
 
@@ -330,9 +330,9 @@ static const struct {
 	{ "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", "badkey", "signet-test",
 	    0, 60, -1, "another key" },
 	{ "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", "HS256", "signet-test",
-	    -7200, -3600, -1, "expired an hour ago" },
+	    -7200, -3600, TOKEN_EXPIRED, "expired an hour ago" },
 	{ "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", "HS256", "signet-test",
-	    -3600, 0, -1, "expires now" },
+	    -3600, 0, TOKEN_EXPIRED, "expires now" },
 	{ "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", "HS256", "signet-test",
 	    -3600, 5, 0, "expires in 5 s" },
 	{ "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", "HS256", "signet-test",
