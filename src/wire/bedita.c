@@ -100,6 +100,30 @@ rule_of(const char *field, const char **message)
 	return "valid";
 }
 
+/* 401 for a refused token, in BEdita 5's words for each reason. */
+static void
+unauthorized(struct req *r, enum auth_why why)
+{
+	switch (why) {
+	case AUTH_ABSENT:
+	case AUTH_INVALID:
+		bedita_error(r, 401, "Authentication is required to continue",
+		    NULL, NULL);
+		break;
+	case AUTH_EXPIRED:
+		bedita_error(r, 401, "Expired token", NULL, "be_token_expired");
+		break;
+	case AUTH_REVOKED:
+		bedita_error(r, 401, "Request not authorized", NULL, NULL);
+		break;
+	case AUTH_STALE:
+		bedita_error(r, 401, "Request not authorized",
+		    "this change needs a recent login: log in again",
+		    "be_reauth_required");
+		break;
+	}
+}
+
 void
 bedita_fail(struct req *r, const struct problem *p)
 {
@@ -133,7 +157,7 @@ bedita_fail(struct req *r, const struct problem *p)
 		bedita_error(r, 400, "Invalid data", detail, NULL);
 		break;
 	case PROB_UNAUTHORIZED:
-		bedita_error(r, 401, "Unauthorized", NULL, NULL);
+		unauthorized(r, p->why);
 		break;
 	case PROB_LOGIN_FAILED:
 		bedita_error(r, 401, "Login request not successful", NULL,

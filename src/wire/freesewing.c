@@ -61,7 +61,8 @@ freesewing_fail(struct req *r, const struct problem *p)
 		freesewing_error(r, 400, code);
 		break;
 	case PROB_UNAUTHORIZED:
-		freesewing_error(r, 401, "authenticationFailed");
+		freesewing_error(r, 401, p->why == AUTH_STALE ?
+		    "reauthenticationRequired" : "authenticationFailed");
 		break;
 	case PROB_LOGIN_FAILED:
 		freesewing_error(r, 401, "loginFailed");

@@ -86,6 +86,12 @@ static const struct route routes[] = {
 	{ M_POST, "/confirm/signup/*", FREESEWING, 0, freesewing_confirm,
 	    "confirm_signup" },
 	{ M_POST, "/login", FREESEWING, 0, freesewing_login, "fs_login" },
+
+	/* The account after login (issue 13): Unicat */
+
+	/* BEdita */
+
+	/* FreeSewing */
 };
 
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
@@ -101,6 +107,8 @@ static const struct {
 } owners[] = {
 	{ "/confirm/", true, &freesewing_persona },
 	{ "/login", false, &freesewing_persona },
+	{ "/account/", true, &freesewing_persona },
+	{ "/whoami/", true, &freesewing_persona },
 	{ "/signup/", true, &bedita_persona },
 	{ "/auth", false, &bedita_persona },
 	{ "/auth/", true, &bedita_persona },
@@ -158,11 +166,45 @@ fail_kind(struct req *r, enum prob kind)
 	r->persona->fail(r, &p);
 }
 
+/* The methods of a route, by bit: what Allow lists. */
+static const struct {
+	unsigned	 bit;
+	const char	*name;
+} methods[] = {
+	{ M_GET, "GET" },
+	{ M_POST, "POST" },
+	{ M_PUT, "PUT" },
+	{ M_PATCH, "PATCH" },
+	{ M_DELETE, "DELETE" },
+};
+
+#define NMETHODS	(sizeof(methods) / sizeof(methods[0]))
+
+/* The bit of a request's method; HEAD is GET's; 0 for any other. */
+static unsigned
+method_bit(const char *method)
+{
+	size_t	i;
+
+	if (strcmp(method, "HEAD") == 0)
+		return M_GET;
+	for (i = 0; i < NMETHODS; i++)
+		if (strcmp(method, methods[i].name) == 0)
+			return methods[i].bit;
+	return 0;
+}
+
+/* "GET, POST": the names of the bits of m, into buf. */
 static void
 method_names(char *buf, size_t sz, unsigned m)
 {
-	snprintf(buf, sz, "%s%s%s", m & M_GET ? "GET" : "",
-	    (m & M_GET) && (m & M_POST) ? ", " : "", m & M_POST ? "POST" : "");
+	size_t	i, len = 0;
+
+	*buf = '\0';
+	for (i = 0; i < NMETHODS; i++)
+		if ((m & methods[i].bit) && len < sz)
+			len += (size_t)snprintf(buf + len, sz - len, "%s%s",
+			    len ? ", " : "", methods[i].name);
 }
 
 /*
@@ -220,12 +262,10 @@ route_dispatch(struct req *r, const struct problem *perr)
 {
 	const struct route	*rt = NULL;
 	unsigned		 allow = 0, want;
-	char			 buf[32];
+	char			 buf[64];
 	size_t			 i;
 
-	want = strcmp(r->method, "GET") == 0 ? M_GET :
-	    strcmp(r->method, "HEAD") == 0 ? M_GET :
-	    strcmp(r->method, "POST") == 0 ? M_POST : 0;
+	want = method_bit(r->method);
 	for (i = 0; i < NROUTES && rt == NULL; i++) {
 		if (!route_match(routes[i].pattern, r->path, r->params,
 		    REQ_MAX_PARAMS))

@@ -9,8 +9,11 @@
 #include "wire/req.h"
 
 /* Method bits of a route. */
-#define M_GET	0x1
-#define M_POST	0x2
+#define M_GET		0x01	/* and HEAD */
+#define M_POST		0x02
+#define M_PUT		0x04
+#define M_PATCH		0x08
+#define M_DELETE	0x10
 
 /* Route flags. */
 #define R_JWT	0x1	/* needs a JWT with a good signature; the handler

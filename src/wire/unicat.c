@@ -72,6 +72,11 @@ unicat_fail(struct req *r, const struct problem *p)
 			json_object_object_add(info, p->verrs[i].field,
 			    jstr(p->verrs[i].reason));
 		break;
+	case PROB_UNAUTHORIZED:
+		if (p->why == AUTH_STALE)
+			json_object_object_add(info, "login", json_object_new_string(
+			    "this change needs a recent login: log in again"));
+		break;
 	case PROB_RATE_LIMITED:
 	case PROB_UNAVAILABLE:
 		if (p->retry_after > 0)
