@@ -31,6 +31,7 @@ enum prob {
 	PROB_RATE_LIMITED,	/* 429: retry_after seconds */
 	PROB_UNAVAILABLE,	/* 503: database down, or busy (retry_after) */
 	PROB_INTERNAL,		/* 500: a bug or an unexpected database error */
+	PROB_NOT_IMPLEMENTED,	/* 501: a documented call signet does not serve */
 };
 
 /*

@@ -69,23 +69,24 @@ profile_get(const char *gid, struct user *u, struct problem *p)
 	return -1;
 }
 
-int
-profile_update(long long id, const struct profile_changes *c, struct user *u,
+/*
+ * Check every field of c for user cur: 0, or -1 with a VALIDATION listing
+ * each failed field, or another problem.
+ */
+static int
+check(const struct user *cur, const struct profile_changes *c,
     struct problem *p)
 {
-	struct user_changes	 ch = { .username = c->username, .name = c->name,
-	    .language = c->language, .timezone = c->timezone,
-	    .consent = c->consent };
-	const char		*why;
-	int			 used, done;
+	const char	*why;
+	int		 used;
 
-	memset(u, 0, sizeof(*u));
 	if (c->username != NULL) {
 		if (!validate_username(c->username, &why))
 			problem_field(p, "username", why);
-		else if ((used = db_user_name_used(c->username, id)) == -1)
-			goto dberr;
-		else if (used)
+		else if ((used = db_user_name_used(c->username, cur->id)) == -1) {
+			problem_db(p);
+			return -1;
+		} else if (used)
 			problem_field(p, "username", NOT_AVAILABLE);
 	}
 	if (c->name != NULL && !validate_name(c->name, &why))
@@ -95,30 +96,91 @@ profile_update(long long id, const struct profile_changes *c, struct user *u,
 		    "must be a language signet has mail for");
 	if (c->timezone != NULL && !validate_timezone(c->timezone, &why))
 		problem_field(p, "timezone", why);
-	if (p->nverrs > 0) {
-		p->kind = PROB_VALIDATION;
+	if (c->password != NULL && !validate_password(c->password,
+	    c->username != NULL ? c->username : cur->username, cur->email,
+	    cf->password_min_score, &why))
+		problem_field(p, "password", why);
+	if (p->nverrs > 0)
 		return -1;
+	/* Last, as it counts a failed login when wrong. */
+	if (c->password != NULL && c->current != NULL &&
+	    account_password(cur, c->current, p) == -1) {
+		if (p->kind == PROB_LOGIN_FAILED) {
+			memset(p, 0, sizeof(*p));
+			problem_field(p, "current_password", "is wrong");
+		}
+		return -1;
+	}
+	return 0;
+}
+
+int
+profile_update(long long id, const struct profile_changes *c, struct user *u,
+    struct problem *p)
+{
+	struct user_changes	 ch = { .username = c->username, .name = c->name,
+	    .language = c->language, .timezone = c->timezone,
+	    .consent = c->consent };
+	struct user		 cur;
+	char			 mcf[PASSWORD_MCF_LEN];
+	long			 epoch;
+	int			 done, rc = -1;
+
+	memset(u, 0, sizeof(*u));
+	memset(mcf, 0, sizeof(mcf));
+	if (load(id, &cur, p) == -1)
+		return -1;
+	if (check(&cur, c, p) == -1)
+		goto out;
+	if (c->password != NULL && (done = password_hash(c->password,
+	    mcf)) != 0) {
+		password_problem(done, p);
+		goto out;
+	}
+	if (db_begin() == -1)
+		goto dberr;
+	if (c->password != NULL) {
+		const struct mail_var vars[] = {
+			{ "username", c->username ? c->username : cur.username },
+		};
+
+		if ((done = db_user_set_password(id, mcf, &epoch)) == -1)
+			goto dberr;
+		if (done && outbox_put_template(cur.email, "password_changed",
+		    c->language ? c->language : cur.language, vars, 1) == -1)
+			goto dberr;
 	}
 	if ((done = db_user_update(id, &ch, u)) == -1) {
 		/* Taken between the check and the update. */
 		if (c->username != NULL &&
 		    strcmp(db_sqlstate(), SQLSTATE_UNIQUE) == 0) {
 			problem_field(p, "username", NOT_AVAILABLE);
-			return -1;
+			goto out;
 		}
 		goto dberr;
 	}
-	if (done == 0) {
+	if (!done) {
 		p->kind = PROB_UNAUTHORIZED;
 		p->why = AUTH_REVOKED;
-		return -1;
+		goto out;
 	}
+	if (db_commit() == -1)
+		goto dberr;
 	if (c->username != NULL)
 		log_info("profile: user %s renamed", u->gid);
-	return 0;
+	if (c->password != NULL)
+		log_info("profile: user %s changed the password", u->gid);
+	rc = 0;
+	goto out;
 dberr:
 	problem_db(p);
-	return -1;
+out:
+	db_rollback();
+	explicit_bzero(mcf, sizeof(mcf));
+	if (rc == -1)
+		db_user_free(u);
+	db_user_free(&cur);
+	return rc;
 }
 
 int
@@ -136,57 +198,15 @@ int
 profile_password(long long id, const char *password, const char *current,
     long *epoch, struct problem *p)
 {
-	struct user	 u;
-	char		 mcf[PASSWORD_MCF_LEN];
-	const char	*why;
-	int		 rc = -1, done;
+	struct profile_changes	 c = { .consent = -1, .password = password,
+	    .current = current };
+	struct user		 u;
 
-	memset(mcf, 0, sizeof(mcf));
-	if (load(id, &u, p) == -1)
+	if (profile_update(id, &c, &u, p) == -1)
 		return -1;
-	if (current != NULL && account_password(&u, current, p) == -1) {
-		if (p->kind == PROB_LOGIN_FAILED) {
-			memset(p, 0, sizeof(*p));
-			problem_field(p, "current_password", "is wrong");
-		}
-		goto out;
-	}
-	if (!validate_password(password, u.username, u.email,
-	    cf->password_min_score, &why)) {
-		problem_field(p, "password", why);
-		goto out;
-	}
-	if ((done = password_hash(password, mcf)) != 0) {
-		password_problem(done, p);
-		goto out;
-	}
-	{
-		const struct mail_var vars[] = {
-			{ "username", u.username },
-		};
-
-		if (db_begin() == -1 ||
-		    (done = db_user_set_password(id, mcf, epoch)) == -1)
-			goto dberr;
-		if (!done) {
-			p->kind = PROB_UNAUTHORIZED;
-			p->why = AUTH_REVOKED;
-			goto out;
-		}
-		if (outbox_put_template(u.email, "password_changed",
-		    u.language, vars, 1) == -1 || db_commit() == -1)
-			goto dberr;
-	}
-	log_info("profile: user %s changed the password", u.gid);
-	rc = 0;
-	goto out;
-dberr:
-	problem_db(p);
-out:
-	db_rollback();
-	explicit_bzero(mcf, sizeof(mcf));
+	*epoch = u.token_epoch;
 	db_user_free(&u);
-	return rc;
+	return 0;
 }
 
 /* The MAC an address-change code is stored under, bound to the user. */

@@ -21,6 +21,10 @@ struct profile_changes {
 	const char	*language;	/* one signet has mail templates for */
 	const char	*timezone;	/* an IANA name: "Europe/Amsterdam" */
 	long		 consent;	/* 0 or more */
+	const char	*password;	/* a new password: signup's rules */
+	const char	*current;	/* with password, when the wire carries
+					   it: must be right (else the caller
+					   checked profile_recent()) */
 };
 
 /* The active user gid ("who am I").  UNAUTHORIZED when gone or inactive. */
@@ -29,8 +33,11 @@ int	 profile_get(const char *gid, struct user *u, struct problem *p)
 
 /*
  * Change the profile of user id: VALIDATION per field that is malformed
- * (a username also when it is not available); nothing changes unless
- * every field passes.  *u is the user afterwards.
+ * (a username also when it is not available; "current_password" when it
+ * is wrong); nothing changes unless every field passes.  A new password
+ * is hashed at the configured cost, every token of the user dies (its
+ * token_epoch in *u is the new one, for the caller's fresh token) and a
+ * mail tells the owner.  *u is the user afterwards.
  */
 int	 profile_update(long long id, const struct profile_changes *c,
 	    struct user *u, struct problem *p)
@@ -45,13 +52,7 @@ int	 profile_update(long long id, const struct profile_changes *c,
 int	 profile_recent(long auth_time, struct problem *p)
 	    __attribute__((warn_unused_result));
 
-/*
- * Set user id's password: current (when the wire carries it; NULL: the
- * caller checked profile_recent()) must be right (VALIDATION on
- * "current_password"), password passes signup's rules (VALIDATION on
- * "password").  Every token of the user dies (*epoch: the new token
- * epoch, for the caller's fresh token), and a mail tells the owner.
- */
+/* profile_update() of the password alone; *epoch: the new token epoch. */
 int	 profile_password(long long id, const char *password,
 	    const char *current, long *epoch, struct problem *p)
 	    __attribute__((warn_unused_result));

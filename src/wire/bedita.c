@@ -192,6 +192,9 @@ bedita_fail(struct req *r, const struct problem *p)
 	case PROB_INTERNAL:
 		bedita_error(r, 500, "Internal Server Error", NULL, NULL);
 		break;
+	case PROB_NOT_IMPLEMENTED:
+		bedita_error(r, 501, "Not Implemented", NULL, NULL);
+		break;
 	}
 }
 

@@ -94,6 +94,9 @@ freesewing_fail(struct req *r, const struct problem *p)
 	case PROB_INTERNAL:
 		freesewing_error(r, 500, "internalError");
 		break;
+	case PROB_NOT_IMPLEMENTED:
+		freesewing_error(r, 501, "notImplemented");
+		break;
 	}
 }
 

@@ -88,6 +88,20 @@ static const struct route routes[] = {
 	{ M_POST, "/login", FREESEWING, 0, freesewing_login, "fs_login" },
 
 	/* The account after login (issue 13): Unicat */
+	{ M_POST, "/api/account/update", UNICAT, R_AUTH, unicat_account_update,
+	    "account_update" },
+	{ M_POST, "/api/account/update_email_request", UNICAT, R_AUTH,
+	    unicat_update_email_request, "update_email_request" },
+	{ M_POST, "/api/account/update_email", UNICAT, R_AUTH,
+	    unicat_update_email, "update_email" },
+	{ M_POST, "/api/account/delete", UNICAT, R_AUTH, unicat_account_delete,
+	    "account_delete" },
+	{ M_POST, "/api/account/leave_project", UNICAT, R_AUTH,
+	    unicat_leave_project, "leave_project" },
+	{ M_POST, "/api/account/upload_avatar", UNICAT, 0, unicat_not_served,
+	    "upload_avatar" },
+	{ M_POST, "/api/account/delete_avatar", UNICAT, 0, unicat_not_served,
+	    "delete_avatar" },
 
 	/* BEdita */
 

@@ -37,6 +37,7 @@ static const struct {
 	[PROB_RATE_LIMITED] = { 429, 429, "Too many requests" },
 	[PROB_UNAVAILABLE] = { 503, 503, "Service unavailable" },
 	[PROB_INTERNAL] = { 500, 500, "Internal error" },
+	[PROB_NOT_IMPLEMENTED] = { 501, 501, "Not implemented" },
 };
 
 const struct persona unicat_persona = {
@@ -290,8 +291,13 @@ logged_in(struct req *r, const char *gid, long epoch, bool login)
 	struct problem	 p = { 0 };
 	char		*jwt;
 
-	if (failed(r, account_session(gid, epoch, &s, &p), &p))
+	if (account_session(gid, epoch, &s, &p) == -1) {
+		/* Deleted (or its password changed) since it was checked. */
+		if (p.kind == PROB_UNAUTHORIZED)
+			p.kind = PROB_LOGIN_FAILED;
+		unicat_fail(r, &p);
 		return;
+	}
 	if ((jwt = token_issue(gid, epoch, TOKEN_ACCESS, 0, NULL)) == NULL) {
 		db_session_free(&s);
 		p.kind = PROB_INTERNAL;

@@ -48,5 +48,11 @@ void	unicat_decline_invite(struct req *);
 void	unicat_decline_invite_anon(struct req *);
 void	unicat_reset_password_request(struct req *);
 void	unicat_reset_password(struct req *);
+void	unicat_account_update(struct req *);
+void	unicat_update_email_request(struct req *);
+void	unicat_update_email(struct req *);
+void	unicat_account_delete(struct req *);
+void	unicat_leave_project(struct req *);
+void	unicat_not_served(struct req *);	/* 501: documented, not served */
 
 #endif

@@ -477,6 +477,84 @@ START_TEST(url_length)
 }
 END_TEST
 
+/* Full names: any script, at most 200 characters, no controls. */
+static const struct {
+	const char	*in;
+	bool		 ok;
+} names[] = {
+	{ "Ann Example", true },
+	{ "Zoë Ångström", true },
+	{ "\xe5\xb1\xb1\xe7\x94\xb0 \xe5\xa4\xaa\xe9\x83\x8e", true },
+	{ "x", true },
+	{ "", false },
+	{ "tab\there", false },
+	{ "new\nline", false },
+	{ "del\x7f", false },
+	{ "bad \xc3\x28 utf-8", false },
+	{ "overlong \xc0\xaf", false },
+};
+
+START_TEST(name_table)
+{
+	const char	*why = NULL;
+
+	ck_assert_msg(validate_name(names[_i].in, &why) == names[_i].ok,
+	    "row %d", _i);
+}
+END_TEST
+
+START_TEST(name_lengths)
+{
+	char		 buf[2 * 201 + 1];
+	const char	*why;
+	size_t		 i;
+
+	/* 200 two-byte characters pass, 201 do not: characters, not bytes. */
+	for (i = 0; i < 200; i++)
+		memcpy(buf + 2 * i, "\xc3\xa9", 2);
+	buf[400] = '\0';
+	ck_assert(validate_name(buf, &why));
+	memcpy(buf + 400, "\xc3\xa9", 2);
+	buf[402] = '\0';
+	ck_assert(!validate_name(buf, &why));
+}
+END_TEST
+
+/* Zone names: the syntax always; this host's tz database when it has one. */
+static const struct {
+	const char	*in;
+	bool		 ok;
+} zones[] = {
+	{ "Europe/Amsterdam", true },
+	{ "UTC", true },
+	{ "America/Argentina/Buenos_Aires", true },
+	{ "Etc/GMT+1", true },
+	{ "", false },
+	{ "/etc/passwd", false },
+	{ "../etc/passwd", false },
+	{ "Europe/../../etc/passwd", false },
+	{ "Europe/", false },
+	{ "Europe//Amsterdam", false },
+	{ "Europe/Amster dam", false },
+	{ "Europe/Amsterdam\n", false },
+	{ "Mars/Olympus_Mons", false },
+	{ "zone.tab", false },
+	{ "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+	    false },
+};
+
+START_TEST(zone_table)
+{
+	const char	*why = NULL;
+	bool		 ok;
+
+	ok = validate_timezone(zones[_i].in, &why);
+	ck_assert_msg(ok == zones[_i].ok, "row %d: \"%s\"", _i, zones[_i].in);
+	if (!ok)
+		ck_assert_ptr_nonnull(why);
+}
+END_TEST
+
 static const struct {
 	const char	*s;
 	bool		 ok;
@@ -543,6 +621,9 @@ main(void)
 	tcase_add_loop_test(tc, link_table, 0, sizeof(links) / sizeof(links[0]));
 	tcase_add_loop_test(tc, gid_table, 0, sizeof(gids) / sizeof(gids[0]));
 	tcase_add_test(tc, gid_null_and_generated);
+	tcase_add_loop_test(tc, name_table, 0, sizeof(names) / sizeof(names[0]));
+	tcase_add_test(tc, name_lengths);
+	tcase_add_loop_test(tc, zone_table, 0, sizeof(zones) / sizeof(zones[0]));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
