@@ -27,11 +27,11 @@ export SIGNET_TOP
 # sanitizer build uses gcc's own libasan/libubsan, which come with build-essential.
 SIGNET_BUILD_PKGS="build-essential autoconf automake libtool pkg-config autoconf-archive
 	libfcgi-dev libjson-c-dev libpq-dev libscrypt-dev libjwt-dev libesmtp-dev check
-	libsubunit-dev libzxcvbn-dev libssl-dev libidn2-dev"
+	libsubunit-dev libzxcvbn-dev libssl-dev libidn2-dev liboath-dev libqrencode-dev"
 SIGNET_RUN_PKGS="postgresql nginx-light python3 python3-aiosmtpd python3-requests curl"
 # shellcheck disable=SC2034  # used by contrib/dev/test
 SIGNET_TEST_PKGS="python3-pytest python3-pytest-timeout lighttpd apache2
-	libapache2-mod-fcgid spawn-fcgi systemd wrk clang libclang-rt-14-dev"
+	libapache2-mod-fcgid spawn-fcgi systemd wrk clang libclang-rt-14-dev oathtool"
 
 say() { printf '==> %s\n' "$*" >&2; }
 warn() { printf 'warning: %s\n' "$*" >&2; }

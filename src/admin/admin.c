@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "core/invite.h"
+#include "core/mfa.h"
 #include "core/password.h"
 #include "core/validate.h"
 #include "db/admin.h"
@@ -48,6 +49,8 @@ usage(void)
 	    "  user list                               list the users\n"
 	    "  user disable USERNAME                   disable an account and "
 	    "revoke its tokens\n"
+	    "  user mfa-reset USERNAME                 turn two-factor off (a "
+	    "lost device)\n"
 	    "  purge                                   delete expired codes, "
 	    "old mail and throttles\n"
 	    "  calibrate [MILLISECONDS]                print the scrypt N that "
@@ -341,6 +344,32 @@ cmd_user_disable(const char *username)
 }
 
 static int
+cmd_user_mfa_reset(const char *username)
+{
+	struct problem	 p = { 0 };
+	struct user	 u;
+	int		 found;
+
+	need_db();
+	if ((found = db_user_by_username(username, &u)) == -1)
+		errx(EX_FAIL, "database error (see above)");
+	if (!found)
+		errx(EX_FAIL, "no user has the username \"%s\"", username);
+	if (!u.totp_enabled) {
+		fprintf(stderr, "%s has no two-factor\n", username);
+		db_user_free(&u);
+		return EX_OK;
+	}
+	if (mfa_reset(u.id, &p) == -1)
+		errx(EX_FAIL, "could not reset two-factor of %s (see above)",
+		    username);
+	fprintf(stderr, "two-factor of %s is off; its owner was told\n",
+	    username);
+	db_user_free(&u);
+	return EX_OK;
+}
+
+static int
 cmd_purge(void)
 {
 	long long	 pending, confs, mails, throttles, drafts;
@@ -427,6 +456,8 @@ main(int argc, char *argv[])
 			return cmd_user_list();
 		if (strcmp(argv[1], "disable") == 0 && argc == 3)
 			return cmd_user_disable(argv[2]);
+		if (strcmp(argv[1], "mfa-reset") == 0 && argc == 3)
+			return cmd_user_mfa_reset(argv[2]);
 	}
 	if (strcmp(argv[0], "purge") == 0 && argc == 1)
 		return cmd_purge();

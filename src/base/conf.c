@@ -63,6 +63,8 @@ static const struct cfkey keys[] = {
 
 	S(jwt_secret_file, SYSCONFDIR "/signet/jwt.key", true),
 	S(secret_file, SYSCONFDIR "/signet/hmac.key", true),
+	S(totp_key_file, "", true),
+	S(totp_issuer, "signet", true),
 	I(jwt_ttl, "3600", 2, 31536000, true),
 	I(session_max_age, "2592000", 2, 315360000, true),
 	I(reauth_window, "900", 0, 315360000, true),
@@ -76,6 +78,7 @@ static const struct cfkey keys[] = {
 	I(hash_queue, "auto", 0, 4096, false),
 	I(hash_wait_ms, "2000", 1, 600000, true),
 	I(password_min_score, "3", 0, 4, true),
+	I(password_min_length_single_factor, "8", 8, 1024, true),
 
 	I(code_ttl, "900", 1, 86400, true),
 	I(code_max_attempts, "5", 1, 100, true),
@@ -492,6 +495,17 @@ conf_load_secrets(struct conf *c, char *err, size_t errsz)
 			return -1;
 		c->smtp_password = (char *)pw;
 	}
+	if (*c->totp_key_file != '\0') {
+		if (read_secret("totp_key_file", c->totp_key_file, &c->totp_key,
+		    &c->totp_keylen, err, errsz) == -1)
+			return -1;
+		if (c->totp_keylen < 32) {
+			snprintf(err, errsz, "totp_key_file: %s holds %zu bytes, "
+			    "at least 32 are needed", c->totp_key_file,
+			    c->totp_keylen);
+			return -1;
+		}
+	}
 	if (*c->bedita_clients_file != '\0') {
 		if (read_secret("bedita_clients_file", c->bedita_clients_file,
 		    &pw, &pwlen, err, errsz) == -1)
@@ -517,6 +531,7 @@ conf_free(struct conf *c)
 	free(c->links);
 	xfreezero(c->jwt_key, c->jwt_keylen);
 	xfreezero(c->hmac_key, c->hmac_keylen);
+	xfreezero(c->totp_key, c->totp_keylen);
 	if (c->smtp_password != NULL)
 		xfreezero(c->smtp_password, strlen(c->smtp_password));
 	if (c->bedita_clients != NULL)

@@ -41,6 +41,8 @@ struct conf {
 	/* secrets and tokens */
 	char		*jwt_secret_file;
 	char		*secret_file;
+	char		*totp_key_file;	/* "": no two-factor */
+	char		*totp_issuer;
 	long		 jwt_ttl;
 	long		 session_max_age;
 	long		 reauth_window;	/* 0: off */
@@ -55,6 +57,7 @@ struct conf {
 	long		 hash_queue;
 	long		 hash_wait_ms;
 	long		 password_min_score;
+	long		 password_min_length_single_factor;
 
 	/* codes and links */
 	long		 code_ttl;
@@ -97,6 +100,8 @@ struct conf {
 	unsigned char	*hmac_key;
 	size_t		 hmac_keylen;
 	char		*smtp_password;
+	unsigned char	*totp_key;	/* NULL: no two-factor */
+	size_t		 totp_keylen;
 	char		*bedita_clients;	/* the file's text, or NULL */
 };
 

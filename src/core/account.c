@@ -93,8 +93,14 @@ account_login(const char *asked, enum login_by by, const char *password,
 	if (password_needs_rehash(u->password) &&
 	    password_hash(password, rehash) == 0)
 		again = rehash;
+	/*
+	 * With a second factor due, the login is not done yet: its try goes
+	 * back, and the code's try counts (mfa_login()), so the password
+	 * cannot clear the count of wrong codes.
+	 */
 	if (db_user_login_ok(u->id, again) == -1 ||
-	    throttle_clear(akey) == -1) {
+	    (u->totp_enabled ? throttle_unreserve(akey) :
+	    throttle_clear(akey)) == -1) {
 		problem_db(p);
 		goto out;
 	}
@@ -139,7 +145,9 @@ account_password(const struct user *u, const char *password,
 			p->kind = PROB_LOGIN_FAILED;
 		goto out;
 	}
-	if (throttle_clear(key) == -1) {
+	/* As account_login(): a right password never clears wrong codes. */
+	if ((u->totp_enabled ? throttle_unreserve(key) :
+	    throttle_clear(key)) == -1) {
 		problem_db(p);
 		goto out;
 	}

@@ -21,6 +21,8 @@ enum prob {
 	PROB_INVALID,		/* 400: field has the wrong type or shape */
 	PROB_UNAUTHORIZED,	/* 401: no, bad, expired or revoked token */
 	PROB_LOGIN_FAILED,	/* 403/401: unknown user, bad password, inactive */
+	PROB_SECOND_FACTOR,	/* 403/422/401: the password was right; the
+				   account's second factor is due */
 	PROB_FORBIDDEN,		/* 403: authenticated, not allowed */
 	PROB_NOT_FOUND,		/* 404 */
 	PROB_METHOD,		/* 405: with the Allow header already set */

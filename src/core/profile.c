@@ -96,9 +96,10 @@ check(const struct user *cur, const struct profile_changes *c,
 		    "must be a language signet has mail for");
 	if (c->timezone != NULL && !validate_timezone(c->timezone, &why))
 		problem_field(p, "timezone", why);
-	if (c->password != NULL && !validate_password(c->password,
+	if (c->password != NULL && !validate_password_len(c->password,
 	    c->username != NULL ? c->username : cur->username, cur->email,
-	    cf->password_min_score, &why))
+	    cf->password_min_score, password_min_length(cur->totp_enabled),
+	    &why))
 		problem_field(p, "password", why);
 	if (p->nverrs > 0)
 		return -1;

@@ -193,8 +193,9 @@ reset_confirm(const char *username, const char *new_password,
 	if (found == 0)
 		goto refused;
 	/* A weak password neither uses the code up nor costs a try. */
-	if (!validate_password(new_password, u.username, u.email,
-	    cf->password_min_score, &why)) {
+	if (!validate_password_len(new_password, u.username, u.email,
+	    cf->password_min_score, password_min_length(u.totp_enabled),
+	    &why)) {
 		if (db_confirm_code_untry(c.id) == -1)
 			goto dberr;
 		problem_field(p, "password", why);

@@ -134,8 +134,9 @@ reset_link_complete(const char *uuid, const char *new_password,
 		goto out;
 	}
 	/* Refused or busy: rolled back, the link stays as it was. */
-	if (!validate_password(new_password, u->username, u->email,
-	    cf->password_min_score, &why)) {
+	if (!validate_password_len(new_password, u->username, u->email,
+	    cf->password_min_score, password_min_length(u->totp_enabled),
+	    &why)) {
 		problem_field(p, "password", why);
 		goto out;
 	}

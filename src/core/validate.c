@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -318,6 +319,33 @@ bool
 validate_password(const char *pw, const char *username, const char *email,
     long min_score, const char **reason)
 {
+	return validate_password_len(pw, username, email, min_score,
+	    password_min_length(false), reason);
+}
+
+long
+password_min_length(bool second_factor)
+{
+	if (second_factor || cf == NULL ||
+	    cf->password_min_length_single_factor < PASSWORD_MIN)
+		return PASSWORD_MIN;
+	return cf->password_min_length_single_factor;
+}
+
+/* "must be at least N characters", for the N asked. */
+static const char *
+too_short(long min_len)
+{
+	static char	buf[64];
+
+	snprintf(buf, sizeof(buf), "must be at least %ld characters", min_len);
+	return buf;
+}
+
+bool
+validate_password_len(const char *pw, const char *username, const char *email,
+    long min_score, long min_len, const char **reason)
+{
 	const char	*words[4], *at;
 	char		*local = NULL;
 	size_t		 n = 0, ulen;
@@ -325,7 +353,7 @@ validate_password(const char *pw, const char *username, const char *email,
 	bool		 ok = false;
 
 	if (pw == NULL || strlen(pw) > PASSWORD_MAX) {
-		*reason = pw == NULL ? "must be at least 8 characters" :
+		*reason = pw == NULL ? too_short(min_len) :
 		    "must be at most 1024 bytes";
 		return false;
 	}
@@ -333,8 +361,8 @@ validate_password(const char *pw, const char *username, const char *email,
 		*reason = "must be valid UTF-8";
 		return false;
 	}
-	if (count < PASSWORD_MIN) {
-		*reason = "must be at least 8 characters";
+	if (count < min_len) {
+		*reason = too_short(min_len);
 		return false;
 	}
 

@@ -27,7 +27,8 @@ bool	 validate_username(const char *u, const char **reason);
 bool	 validate_email(const char *e, char **norm, const char **reason);
 
 /*
- * At least 8 characters (UTF-8 code points; invalid UTF-8 is refused), at
+ * At least password_min_length(false) characters (UTF-8 code points;
+ * password_min_length_single_factor, 8 by default; invalid UTF-8 is refused), at
  * most 1024 bytes; not containing the username or the email's local part
  * (ASCII case folded, each only when at least 3 characters long); and a
  * zxcvbn score of at least min_score, with the username, the email and its
@@ -36,6 +37,20 @@ bool	 validate_email(const char *e, char **norm, const char **reason);
  */
 bool	 validate_password(const char *pw, const char *username,
 	    const char *email, long min_score, const char **reason);
+
+/*
+ * validate_password() with at least min_len characters instead of
+ * password_min_length(false).
+ */
+bool	 validate_password_len(const char *pw, const char *username,
+	    const char *email, long min_score, long min_len,
+	    const char **reason);
+
+/*
+ * The least length of a new password: 8 characters for an account with a
+ * second factor, else password_min_length_single_factor (8 or more).
+ */
+long	 password_min_length(bool second_factor);
 
 /*
  * zxcvbn's score of pw, 0..4, from its guesses (2^entropy): under 10^3,

@@ -17,7 +17,7 @@
 	"language, timezone, consent, " ISO("verified_at") ", " \
 	ISO("last_login") ", " ISO("last_login_err") ", num_login_err, " \
 	ISO("created") ", " ISO("modified") ", token_epoch, password, " \
-	ISO("password_changed")
+	ISO("password_changed") ", totp_enabled"
 
 void
 db_user_free(struct user *u)
@@ -66,6 +66,7 @@ user_row(const PGresult *res, int r, void *obj)
 	u->token_epoch = atol(PQgetvalue(res, r, 16));
 	u->password = db_dup(res, r, 17);
 	u->password_changed = db_dup(res, r, 18);
+	u->totp_enabled = *PQgetvalue(res, r, 19) == 't';
 }
 
 /* Run a one-row user query: 1 found, 0 not, -1 failed. */

@@ -2,6 +2,7 @@
 #ifndef SIGNET_DB_USER_H
 #define SIGNET_DB_USER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Text of a uuid, with its NUL. */
@@ -28,6 +29,7 @@ struct user {
 	long		 token_epoch;
 	char		*password;	/* MCF or NULL; the core's, never shown */
 	char		*password_changed;	/* ISO 8601 or NULL */
+	bool		 totp_enabled;	/* two-factor is on */
 };
 
 /* Free what u holds (the password wiped first) and zero it. */

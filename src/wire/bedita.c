@@ -160,6 +160,7 @@ bedita_fail(struct req *r, const struct problem *p)
 		unauthorized(r, p->why);
 		break;
 	case PROB_LOGIN_FAILED:
+	case PROB_SECOND_FACTOR:	/* as BEdita: nothing more said */
 		bedita_error(r, 401, "Login request not successful", NULL,
 		    NULL);
 		break;

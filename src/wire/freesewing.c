@@ -67,6 +67,9 @@ freesewing_fail(struct req *r, const struct problem *p)
 	case PROB_LOGIN_FAILED:
 		freesewing_error(r, 401, "loginFailed");
 		break;
+	case PROB_SECOND_FACTOR:
+		freesewing_error(r, 403, "mfaTokenRequired");
+		break;
 	case PROB_FORBIDDEN:
 		freesewing_error(r, 403, "accessDenied");
 		break;

@@ -98,6 +98,8 @@ static const struct route routes[] = {
 	    "account_delete" },
 	{ M_POST, "/api/account/leave_project", UNICAT, R_AUTH,
 	    unicat_leave_project, "leave_project" },
+	{ M_POST, "/api/account/mfa", UNICAT, R_AUTH, unicat_account_mfa,
+	    "account_mfa" },
 	{ M_POST, "/api/account/upload_avatar", UNICAT, 0, unicat_not_served,
 	    "upload_avatar" },
 	{ M_POST, "/api/account/delete_avatar", UNICAT, 0, unicat_not_served,

@@ -10,6 +10,7 @@
 #include "base/conf.h"
 #include "base/xmalloc.h"
 #include "core/account.h"
+#include "core/mfa.h"
 #include "core/reset.h"
 #include "core/signup.h"
 #include "core/token.h"
@@ -27,6 +28,7 @@ static const struct {
 	[PROB_INVALID] = { 400, 400, "Bad request" },
 	[PROB_UNAUTHORIZED] = { 401, 401, "Permission denied" },
 	[PROB_LOGIN_FAILED] = { 403, 403, "Unknown user" },
+	[PROB_SECOND_FACTOR] = { 422, 1001, "Validation error" },
 	[PROB_FORBIDDEN] = { 403, 403, "Forbidden" },
 	[PROB_NOT_FOUND] = { 404, 404, "Not found" },
 	[PROB_METHOD] = { 405, 405, "Method not allowed" },
@@ -72,6 +74,10 @@ unicat_fail(struct req *r, const struct problem *p)
 		for (i = 0; i < p->nverrs; i++)
 			json_object_object_add(info, p->verrs[i].field,
 			    jstr(p->verrs[i].reason));
+		break;
+	case PROB_SECOND_FACTOR:
+		json_object_object_add(info, "totp",
+		    json_object_new_string("required"));
 		break;
 	case PROB_UNAUTHORIZED:
 		if (p->why == AUTH_STALE)
@@ -349,19 +355,23 @@ unicat_signup(struct req *r)
 	free(gid);
 }
 
-/* POST /api/login {username, password} */
+/* POST /api/login {username, password[, totp]} */
 void
 unicat_login(struct req *r)
 {
-	static const char *const fields[] = { "username", "password" };
-	const char	*v[2];
+	static const char *const fields[] = { "username", "password", "?totp" };
+	const char	*v[3];
 	struct problem	 p = { 0 };
 	struct user	 u;
 
-	if (failed(r, req_strings(r, fields, 2, v, &p), &p) ||
+	if (failed(r, req_strings(r, fields, 3, v, &p), &p) ||
 	    failed(r, account_login(v[0], LOGIN_USERNAME, v[1], r->remote, &u,
 	    &p), &p))
 		return;
+	if (failed(r, mfa_login(&u, v[2], &p), &p)) {
+		db_user_free(&u);
+		return;
+	}
 	logged_in(r, u.gid, u.token_epoch, true);
 	db_user_free(&u);
 }

@@ -53,6 +53,7 @@ void	unicat_update_email_request(struct req *);
 void	unicat_update_email(struct req *);
 void	unicat_account_delete(struct req *);
 void	unicat_leave_project(struct req *);
+void	unicat_account_mfa(struct req *);
 void	unicat_not_served(struct req *);	/* 501: documented, not served */
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "base/conf.h"
 #include "base/xmalloc.h"
+#include "core/mfa.h"
 #include "core/profile.h"
 #include "core/token.h"
 #include "wire/req.h"
@@ -207,4 +208,96 @@ unicat_not_served(struct req *r)
 	struct problem	p = { .kind = PROB_NOT_IMPLEMENTED };
 
 	unicat_fail(r, &p);
+}
+
+/* Unicat's names for the fields of two-factor (FreeSewing's words). */
+static const struct field_name mfa_names[] = {
+	{ "totp", "token" },
+};
+
+/* {"mfa": {"secret", "otpauth", "qrcode"}}: enrolment, step 1. */
+static void
+mfa_setup_reply(struct req *r)
+{
+	struct mfa_setup	 s;
+	struct problem		 p = { 0 };
+	struct json_object	*res, *m;
+
+	if (failed(r, profile_recent(r->auth_time, &p), &p) ||
+	    failed(r, mfa_setup(r->user_id, &s, &p), &p))
+		return;
+	m = json_object_new_object();
+	json_object_object_add(m, "secret", jstr(s.secret));
+	json_object_object_add(m, "otpauth", jstr(s.uri));
+	json_object_object_add(m, "qrcode", jstr(s.svg));
+	res = json_object_new_object();
+	json_object_object_add(res, "mfa", m);
+	unicat_ok(r, res, NULL);
+	mfa_setup_free(&s);
+}
+
+/* {"recovery_codes": [...]}: enrolment, step 2. */
+static void
+mfa_confirm_reply(struct req *r, const char *secret, const char *token)
+{
+	char			*codes[MFA_RECOVERY_CODES];
+	struct problem		 p = { 0 };
+	struct json_object	*res, *a;
+	size_t			 i;
+
+	if (unicat_failed(r, mfa_confirm(r->user_id, secret, token, codes, &p),
+	    &p, FIELD_NAMES(mfa_names)))
+		return;
+	a = json_object_new_array();
+	for (i = 0; i < MFA_RECOVERY_CODES; i++)
+		json_object_array_add(a, jstr(codes[i]));
+	res = json_object_new_object();
+	json_object_object_add(res, "recovery_codes", a);
+	unicat_ok(r, res, NULL);
+	mfa_codes_free(codes);
+}
+
+/*
+ * POST /api/account/mfa (JWT), FreeSewing's three modes in Unicat's
+ * envelope: {"mfa": true} sets up (a recent login), {"mfa": true,
+ * "secret", "token"} confirms, {"mfa": false, "password", "token"} turns
+ * two-factor off ("token" may be a recovery code).
+ */
+void
+unicat_account_mfa(struct req *r)
+{
+	static const char *const fields[] = { "?secret", "?token",
+	    "?password" };
+	struct json_object	*on;
+	struct problem		 p = { 0 };
+	const char		*v[3];
+
+	if (r->json == NULL || !json_object_object_get_ex(r->json, "mfa", &on) ||
+	    json_object_is_type(on, json_type_null)) {
+		p.kind = PROB_MISSING;
+		p.field = "mfa";
+	} else if (!json_object_is_type(on, json_type_boolean)) {
+		p.kind = PROB_INVALID;
+		p.field = "mfa";
+	}
+	if (p.field != NULL) {
+		unicat_fail(r, &p);
+		return;
+	}
+	if (failed(r, req_strings(r, fields, 3, v, &p), &p))
+		return;
+	if (!json_object_get_boolean(on)) {
+		if (v[1] == NULL || v[2] == NULL) {
+			p.kind = PROB_MISSING;
+			p.field = v[1] == NULL ? "token" : "password";
+			unicat_fail(r, &p);
+			return;
+		}
+		if (failed(r, mfa_disable(r->user_id, v[2], v[1], &p), &p))
+			return;
+		unicat_ok(r, NULL, NULL);
+	} else if (v[1] == NULL)
+		mfa_setup_reply(r);
+	else
+		mfa_confirm_reply(r, v[0], v[1]);
 }

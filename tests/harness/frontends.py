@@ -246,7 +246,8 @@ def copy_keys(keys, directory, user=None):
     """Copies of the session's key files that user (when root) can read."""
     os.makedirs(directory, exist_ok=True)
     out = {}
-    for k, src in (("jwt_secret_file", keys.jwt), ("secret_file", keys.hmac)):
+    for k, src in (("jwt_secret_file", keys.jwt), ("secret_file", keys.hmac),
+                   ("totp_key_file", keys.totp)):
         dst = os.path.join(directory, os.path.basename(src))
         shutil.copyfile(src, dst)
         os.chmod(dst, 0o600)

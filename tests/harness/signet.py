@@ -19,14 +19,15 @@ SANITIZER_RE = re.compile(
 
 
 class Keys:
-    """The JWT and HMAC key files signet needs (48 random bytes each, mode 0600).
+    """The JWT, HMAC and TOTP key files signet needs (48 random bytes each, mode 0600).
     keep: reuse the files already there (contrib/dev/up makes them once)."""
 
     def __init__(self, directory, keep=False):
         os.makedirs(directory, exist_ok=True)
         self.jwt = os.path.join(directory, "jwt.key")
         self.hmac = os.path.join(directory, "hmac.key")
-        for path in (self.jwt, self.hmac):
+        self.totp = os.path.join(directory, "totp.key")
+        for path in (self.jwt, self.hmac, self.totp):
             if keep and os.path.exists(path) and os.path.getsize(path) >= 32:
                 os.chmod(path, 0o600)
                 continue
@@ -97,6 +98,7 @@ class Signet:
             "public_url": self.public_url,
             "jwt_secret_file": self.keys.jwt,
             "secret_file": self.keys.hmac,
+            "totp_key_file": self.keys.totp,
             "smtp_server": smtp,
             "mail_from": "signet@localhost",
             "sql_dir": os.path.join(self.srcdir, "sql"),

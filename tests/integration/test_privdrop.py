@@ -14,6 +14,7 @@ import pytest
 
 import harness
 from harness import IS_ROOT, Signet, children_of, procs_with_env, public_tmpdir, wait_until
+from harness.frontends import copy_keys
 
 pytestmark = pytest.mark.skipif(not IS_ROOT, reason="needs root")
 
@@ -105,13 +106,7 @@ def test_already_that_user_is_fine(pg, smtp, keys, user):
         os.chown(top, user.pw_uid, user.pw_gid)
         kdir = os.path.join(top, "keys")
         os.makedirs(kdir)
-        extra = {}
-        for k, src in (("jwt_secret_file", keys.jwt), ("secret_file", keys.hmac)):
-            dst = os.path.join(kdir, os.path.basename(src))
-            shutil.copyfile(src, dst)
-            os.chmod(dst, 0o600)
-            os.chown(dst, user.pw_uid, user.pw_gid)
-            extra[k] = dst
+        extra = copy_keys(keys, kdir, USER)
         s = config(top, pg, smtp, keys, user=USER, workers="1", **extra)
         os.chmod(s.conf, 0o644)
         env = dict(os.environ, SIGNET_TEST_MARK=s.conf)

@@ -332,6 +332,30 @@ START_TEST(password_table)
 END_TEST
 
 /* 1024 bytes of passphrase pass; 1025 do not. */
+/* password_min_length_single_factor: 15 for a password used alone. */
+START_TEST(single_factor_length)
+{
+	static struct conf	 c;
+	const char		*why = NULL;
+	const char		*pw = "ember-fjord-92";	/* 14 characters */
+
+	memset(&c, 0, sizeof(c));
+	c.password_min_length_single_factor = 15;
+	cf = &c;
+	ck_assert_int_eq(password_min_length(false), 15);
+	ck_assert_int_eq(password_min_length(true), 8);
+	ck_assert(!validate_password(pw, NULL, NULL, 0, &why));
+	ck_assert_str_eq(why, "must be at least 15 characters");
+	ck_assert(validate_password_len(pw, NULL, NULL, 0,
+	    password_min_length(true), &why));
+	ck_assert(validate_password("ember-fjord-921", NULL, NULL, 0, &why));
+	/* Unset (a unit test's zeroed conf): 8, as before. */
+	c.password_min_length_single_factor = 0;
+	ck_assert_int_eq(password_min_length(false), 8);
+	cf = NULL;
+}
+END_TEST
+
 START_TEST(password_lengths)
 {
 	static const char	*words[] = { "quartz ", "ember ", "lantern ",
@@ -609,6 +633,7 @@ main(void)
 	tcase_add_loop_test(tc, password_table, 0,
 	    sizeof(pws) / sizeof(pws[0]));
 	tcase_add_test(tc, password_lengths);
+	tcase_add_test(tc, single_factor_length);
 	tcase_add_loop_test(tc, strength_table, 0,
 	    sizeof(scores) / sizeof(scores[0]));
 	tcase_add_test(tc, strength_user_words);
