@@ -10,6 +10,7 @@
 #include "base/conf.h"
 #include "base/xmalloc.h"
 #include "core/account.h"
+#include "core/mfa.h"
 #include "core/code.h"
 #include "core/token.h"
 #include "wire/bedita.h"
@@ -399,7 +400,9 @@ string_or_null(const struct req *r, const char *name)
 }
 
 /*
- * POST /auth {username, password[, grant_type]}: a JWT and a renew token.
+ * POST /auth {username, password[, grant_type][, totp]}: a JWT and a renew
+ * token; totp (a signet extension) is the second factor of an account that
+ * has one.
  *
  * "renew" is a JWT of type renew, as long-lived as "jwt" (an access
  * token): each is refused where the other is due.  BEdita's renewal,
@@ -438,8 +441,10 @@ bedita_auth(struct req *r)
 		bedita_fail(r, &p);
 		return;
 	}
-	if (account_login(name, LOGIN_USERNAME, pw, r->remote, &u, &p) == -1) {
+	if (account_login(name, LOGIN_USERNAME, pw, r->remote, &u, &p) == -1 ||
+	    mfa_login(&u, string_or_null(r, "totp"), &p) == -1) {
 		bedita_fail(r, &p);
+		db_user_free(&u);
 		return;
 	}
 	tokens(r, u.gid, u.token_epoch, 0);

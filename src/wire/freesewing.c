@@ -12,6 +12,7 @@
 #include "base/conf.h"
 #include "base/xmalloc.h"
 #include "core/account.h"
+#include "core/mfa.h"
 #include "core/activation.h"
 #include "core/token.h"
 #include "mail/lang.h"
@@ -318,15 +319,26 @@ freesewing_confirm(struct req *r)
 void
 freesewing_login(struct req *r)
 {
-	struct problem	 p = { 0 };
-	struct user	 u;
-	const char	*name, *pw;
+	struct problem		 p = { 0 };
+	struct user		 u;
+	struct json_object	*t;
+	const char		*name, *pw, *token = NULL;
 
 	if (body_missing(r) || (name = string(r, "username")) == NULL ||
 	    (pw = string(r, "password")) == NULL)
 		return;
+	/* The second factor's code; any other type is a wrong code. */
+	if (json_object_object_get_ex(r->json, "token", &t) &&
+	    !json_object_is_type(t, json_type_null))
+		token = json_object_is_type(t, json_type_string) ?
+		    json_object_get_string(t) : "-";
 	if (account_login(name, LOGIN_ANY, pw, r->remote, &u, &p) == -1) {
 		freesewing_fail(r, &p);
+		return;
+	}
+	if (mfa_login(&u, token, &p) == -1) {
+		freesewing_fail(r, &p);
+		db_user_free(&u);
 		return;
 	}
 	logged_in(r, &u);

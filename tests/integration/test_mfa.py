@@ -9,8 +9,9 @@ import subprocess
 
 import pytest
 
-from harness.flows import (PASSWORD, admin, bearer, totp_code, unicat_error,
-                           unicat_mfa_enrol, unicat_reset, unicat_signup)
+from harness.flows import (PASSWORD, admin, bearer, bedita_error, freesewing_error,
+                           totp_code, unicat_error, unicat_mfa_enrol, unicat_reset,
+                           unicat_signup)
 
 UNKNOWN = (403, 403, "Unknown user")
 VALIDATION = (422, 1001, "Validation error")
@@ -206,3 +207,31 @@ def test_without_a_totp_key_two_factor_is_not_offered(make_signet, smtp, unique)
     stack = make_signet(totp_key_file=None)
     user = unicat_signup(stack.api, smtp, unique, prefix="nk")
     unicat_error(mfa(stack.api, user, mfa=True), 501, 501, "Not implemented")
+
+
+def test_freesewing_login_takes_token(api, user):
+    """LIFECYCLE.md 2.5: /login answers 401 loginFailed for a wrong password first, then
+    403 mfaTokenRequired without a token, 401 loginFailed with a wrong one."""
+    secret, codes = unicat_mfa_enrol(api, user)
+    fs = lambda **b: api.post("/login", json=dict(username=user["username"], **b))  # noqa
+    freesewing_error(fs(password="not-the-password-1"), 401, "loginFailed")
+    freesewing_error(fs(password=PASSWORD), 403, "mfaTokenRequired")
+    freesewing_error(fs(password=PASSWORD, token=wrong(totp_code(secret, 1))), 401,
+                     "loginFailed")
+    freesewing_error(fs(password=PASSWORD, token=123456), 401, "loginFailed")
+    r = fs(password=PASSWORD, token=totp_code(secret, 1))
+    assert r.status_code == 200, r.text
+    assert r.json()["result"] == "success"
+    r = fs(password=PASSWORD, token=codes[0])
+    assert r.status_code == 200, r.text
+
+
+def test_bedita_auth_takes_totp(api, user):
+    secret, _ = unicat_mfa_enrol(api, user)
+    auth = lambda **b: api.post("/auth", json=dict(username=user["username"], **b))  # noqa
+    for r in (auth(password=PASSWORD), auth(password=PASSWORD, totp="000000"),
+              auth(password="not-the-password-1", totp=totp_code(secret, 1))):
+        bedita_error(r, 401, "Login request not successful")
+    r = auth(password=PASSWORD, totp=totp_code(secret, 1))
+    assert r.status_code == 200, r.text
+    assert set(r.json()["meta"]) == {"jwt", "renew"}
