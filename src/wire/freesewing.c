@@ -226,8 +226,8 @@ signup_link(const struct link_signup *s, const char *id)
 /*
  * POST /signup (FreeSewing) {email, language}: 201 {"result": "success",
  * "email"}.  The account is a draft named "user-<id>" without a usable
- * password until its link is confirmed; FreeSewing sets passwords in
- * later steps signet does not serve.  A malformed email is emailInvalid
+ * password until its link is confirmed; the confirmation's token then
+ * sets one with PUT /account/jwt.  A malformed email is emailInvalid
  * (signet's email rules hold in every personality).
  */
 void
@@ -317,8 +317,8 @@ freesewing_confirm(struct req *r)
 /*
  * POST /login {username, password}: username, email or numeric id.  Any
  * active account with a password logs in here (a Unicat or BEdita one
- * too); FreeSewing's own accounts have none until FreeSewing's later
- * steps, which signet does not serve, set one.
+ * too); FreeSewing's own accounts have none until PUT /account/jwt sets
+ * one.
  */
 void
 freesewing_login(struct req *r)
