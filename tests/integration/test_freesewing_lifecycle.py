@@ -232,7 +232,7 @@ def test_username_taken_is_ignored(api, smtp, unique, pg):
 
 # --------------------------------------------------------------------------- password
 
-def test_password_change(api, smtp, unique, pg):
+def test_password_change(api, smtp, unique, pg, signet):
     acct = freesewing_signup_confirm(api, smtp, unique)
     old_token = acct["token"]
     since = smtp.mark()
@@ -260,6 +260,9 @@ def test_password_change(api, smtp, unique, pg):
     assert freesewing_login(api, acct["email"], OTHER_PASSWORD).status_code == 200
     assert account_of(whoami(api, newer))["id"] == a["id"]
     assert "$s1$" not in r.text and OTHER_PASSWORD not in r.text
+    log = signet.log_text()
+    for secret in (PASSWORD, OTHER_PASSWORD, old_token, new_token, newer):
+        assert secret not in log
 
 
 def test_weak_password_changes_nothing(api, smtp, unique, pg):
@@ -305,6 +308,7 @@ def test_email_change_by_link(api, smtp, unique, pg, signet):
     freesewing_error(freesewing_login(api, ann["email"], PASSWORD), 401, "loginFailed")
     # a link works once
     freesewing_error(confirm_change(api, ann["token"], cid), 404, "failedToFindConfirmationId")
+    assert cid not in signet.log_text() and ann["token"] not in signet.log_text()
     # the old address is free again: another account may change to it
     bob = freesewing_signup_confirm(api, smtp, unique)
     since = smtp.mark()
