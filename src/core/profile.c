@@ -335,7 +335,7 @@ out:
 	db_rollback();
 	explicit_bzero(digits, sizeof(digits));
 	xfreezero(secret, secret != NULL ? strlen(secret) : 0);
-	free(url);
+	xfreezero(url, url != NULL ? strlen(url) : 0);	/* it holds the secret */
 	free(norm);
 	db_user_free(&u);
 	return rc;

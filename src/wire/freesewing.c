@@ -147,9 +147,15 @@ status_number(const char *status)
 	return 0;
 }
 
-/* The account object of FreeSewing's confirm and login answers. */
-static struct json_object *
-account_json(const struct user *u)
+/*
+ * LIFECYCLE.md 2.1's account.  signet has no column for bio, control,
+ * github, imperial, newsletter or patron: FreeSewing's defaults.  initial
+ * is the address at signup in FreeSewing; signet keeps no such column and
+ * shows the current one.  lastSeen (FreeSewing's later name) beside
+ * lastLogin (the seed's).
+ */
+struct json_object *
+freesewing_account(const struct user *u)
 {
 	struct json_object	*a;
 	char			*lower, *s;
@@ -159,24 +165,28 @@ account_json(const struct user *u)
 		*s = (char)tolower((unsigned char)*s);
 	a = json_object_new_object();
 	json_object_object_add(a, "id", json_object_new_int64(u->id));
-	json_object_object_add(a, "email", jstr(u->email));
-	json_object_object_add(a, "initial", jstr(u->email));
-	json_object_object_add(a, "username", jstr(u->username));
-	json_object_object_add(a, "lusername", json_object_new_string(lower));
-	json_object_object_add(a, "language", jstr(u->language));
-	json_object_object_add(a, "consent", json_object_new_int(u->consent));
-	json_object_object_add(a, "status",
-	    json_object_new_int(status_number(u->status)));
-	json_object_object_add(a, "role", json_object_new_string("user"));
 	json_object_object_add(a, "bio", json_object_new_string(""));
-	json_object_object_add(a, "img", jstr(u->avatar));
+	json_object_object_add(a, "consent", json_object_new_int(u->consent));
+	json_object_object_add(a, "control", json_object_new_int(1));
+	json_object_object_add(a, "createdAt", jstr(u->created));
+	json_object_object_add(a, "email", jstr(u->email));
+	json_object_object_add(a, "github", json_object_new_string(""));
+	json_object_object_add(a, "img", json_object_new_string(u->avatar ?
+	    u->avatar : FREESEWING_DEFAULT_IMG));
 	json_object_object_add(a, "imperial", json_object_new_boolean(0));
+	json_object_object_add(a, "initial", jstr(u->email));
+	json_object_object_add(a, "language", jstr(u->language));
+	json_object_object_add(a, "lastLogin", jstr(u->last_login));
+	json_object_object_add(a, "lastSeen", jstr(u->last_login));
 	json_object_object_add(a, "mfaEnabled", json_object_new_boolean(0));
 	json_object_object_add(a, "newsletter", json_object_new_boolean(0));
 	json_object_object_add(a, "patron", json_object_new_int(0));
-	json_object_object_add(a, "createdAt", jstr(u->created));
+	json_object_object_add(a, "role", json_object_new_string("user"));
+	json_object_object_add(a, "status",
+	    json_object_new_int(status_number(u->status)));
 	json_object_object_add(a, "updatedAt", jstr(u->modified));
-	json_object_object_add(a, "lastSeen", jstr(u->last_login));
+	json_object_object_add(a, "username", jstr(u->username));
+	json_object_object_add(a, "lusername", json_object_new_string(lower));
 	free(lower);
 	return a;
 }
@@ -197,33 +207,34 @@ logged_in(struct req *r, const struct user *u)
 	o = json_object_new_object();
 	json_object_object_add(o, "result", json_object_new_string("success"));
 	json_object_object_add(o, "token", json_object_new_string(jwt));
-	json_object_object_add(o, "account", account_json(u));
+	json_object_object_add(o, "account", freesewing_account(u));
 	free(jwt);
 	req_reply(r, 200, o);
 }
 
 char *
-freesewing_confirm_link(const char *base, const char *id)
+freesewing_confirm_link(const char *base, const char *kind, const char *id)
 {
 	size_t	len = strlen(base);
 
 	while (len > 0 && base[len - 1] == '/')
 		len--;
-	return xasprintf("%.*s/confirm/signup/%s", (int)len, base, id);
+	return xasprintf("%.*s/confirm/%s/%s", (int)len, base, kind, id);
 }
 
 /* The link of a FreeSewing signup's mail (struct link_signup's link). */
 static char *
 signup_link(const struct link_signup *s, const char *id)
 {
-	return freesewing_confirm_link(cf->freesewing_confirm_url, id);
+	return freesewing_confirm_link(cf->freesewing_confirm_url, "signup",
+	    id);
 }
 
 /*
  * POST /signup (FreeSewing) {email, language}: 201 {"result": "success",
  * "email"}.  The account is a draft named "user-<id>" without a usable
- * password until its link is confirmed; FreeSewing sets passwords in
- * later steps signet does not serve.  A malformed email is emailInvalid
+ * password until its link is confirmed; the confirmation's token then
+ * sets one with PUT /account/jwt.  A malformed email is emailInvalid
  * (signet's email rules hold in every personality).
  */
 void
@@ -313,8 +324,8 @@ freesewing_confirm(struct req *r)
 /*
  * POST /login {username, password}: username, email or numeric id.  Any
  * active account with a password logs in here (a Unicat or BEdita one
- * too); FreeSewing's own accounts have none until FreeSewing's later
- * steps, which signet does not serve, set one.
+ * too); FreeSewing's own accounts have none until PUT /account/jwt sets
+ * one.
  */
 void
 freesewing_login(struct req *r)

@@ -108,6 +108,14 @@ static const struct route routes[] = {
 	/* BEdita */
 
 	/* FreeSewing */
+	{ M_GET, "/whoami/jwt", FREESEWING, R_AUTH, freesewing_whoami,
+	    "fs_whoami" },
+	{ M_GET, "/account/jwt", FREESEWING, R_AUTH, freesewing_whoami,
+	    "fs_account" },
+	{ M_PUT | M_PATCH, "/account/jwt", FREESEWING, R_AUTH,
+	    freesewing_update, "fs_account_update" },
+	{ M_DELETE, "/account/jwt", FREESEWING, R_AUTH, freesewing_delete,
+	    "fs_account_delete" },
 };
 
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
