@@ -178,7 +178,8 @@ freesewing_account(const struct user *u)
 	json_object_object_add(a, "language", jstr(u->language));
 	json_object_object_add(a, "lastLogin", jstr(u->last_login));
 	json_object_object_add(a, "lastSeen", jstr(u->last_login));
-	json_object_object_add(a, "mfaEnabled", json_object_new_boolean(0));
+	json_object_object_add(a, "mfaEnabled",
+	    json_object_new_boolean(u->totp_enabled));
 	json_object_object_add(a, "newsletter", json_object_new_boolean(0));
 	json_object_object_add(a, "patron", json_object_new_int(0));
 	json_object_object_add(a, "role", json_object_new_string("user"));

@@ -65,5 +65,6 @@ void	freesewing_login(struct req *);		/* POST /login */
 void	freesewing_whoami(struct req *);	/* GET /whoami/jwt, /account/jwt */
 void	freesewing_update(struct req *);	/* PUT, PATCH /account/jwt */
 void	freesewing_delete(struct req *);	/* DELETE /account/jwt */
+void	freesewing_mfa(struct req *);		/* POST /account/mfa/jwt */
 
 #endif

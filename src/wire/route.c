@@ -114,6 +114,8 @@ static const struct route routes[] = {
 	    "fs_account" },
 	{ M_PUT | M_PATCH, "/account/jwt", FREESEWING, R_AUTH,
 	    freesewing_update, "fs_account_update" },
+	{ M_POST, "/account/mfa/jwt", FREESEWING, R_AUTH, freesewing_mfa,
+	    "fs_account_mfa" },
 	{ M_DELETE, "/account/jwt", FREESEWING, R_AUTH, freesewing_delete,
 	    "fs_account_delete" },
 };

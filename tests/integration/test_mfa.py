@@ -235,3 +235,44 @@ def test_bedita_auth_takes_totp(api, user):
     r = auth(password=PASSWORD, totp=totp_code(secret, 1))
     assert r.status_code == 200, r.text
     assert set(r.json()["meta"]) == {"jwt", "renew"}
+
+
+def test_freesewing_mfa_call(api, user):
+    """LIFECYCLE.md 2.5's POST /account/mfa/jwt, on a token from FreeSewing's /login."""
+    r = api.post("/login", json={"username": user["username"], "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    fs = {"Authorization": "Bearer " + r.json()["token"]}
+    call = lambda body: api.post("/account/mfa/jwt", json=body, headers=fs)  # noqa
+
+    freesewing_error(call({"mfa": "yes"}), 400, "invalidMfaSetting")
+    freesewing_error(call({}), 400, "invalidMfaSetting")
+    r = call({"mfa": True})
+    assert r.status_code == 200, r.text
+    setup = r.json()
+    assert setup["result"] == "success" and set(setup["mfa"]) == {"secret", "otpauth",
+                                                                  "qrcode"}
+    secret = setup["mfa"]["secret"]
+    freesewing_error(call({"mfa": True, "secret": secret,
+                           "token": wrong(totp_code(secret))}), 403, "mfaTokenInvalid")
+    freesewing_error(call({"mfa": True, "secret": "A" * 32, "token": totp_code(secret)}),
+                     403, "mfaTokenInvalid")
+    r = call({"mfa": True, "secret": secret, "token": totp_code(secret)})
+    assert r.status_code == 200, r.text
+    assert r.json()["account"]["mfaEnabled"] is True
+    assert len(r.json()["recoveryCodes"]) == 10
+    freesewing_error(call({"mfa": True}), 400, "mfaActive")
+    freesewing_error(call({"mfa": True, "secret": secret, "token": totp_code(secret, 1)}),
+                     400, "mfaActive")
+    assert api.get("/whoami/jwt", headers=fs).json()["account"]["mfaEnabled"] is True
+
+    freesewing_error(call({"mfa": False, "password": PASSWORD}), 400, "mfaTokenRequired")
+    freesewing_error(call({"mfa": False, "token": totp_code(secret, 1)}), 400,
+                     "passwordRequired")
+    freesewing_error(call({"mfa": False, "password": "not-the-password-1",
+                           "token": totp_code(secret, 1)}), 401, "authenticationFailed")
+    r = call({"mfa": False, "password": PASSWORD, "token": totp_code(secret, 1)})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"result": "success"}
+    assert api.get("/whoami/jwt", headers=fs).json()["account"]["mfaEnabled"] is False
+    freesewing_error(call({"mfa": False, "password": PASSWORD, "token": "123456"}), 400,
+                     "mfaInactive")
