@@ -424,7 +424,10 @@ def test_password_change_kills_other_personalities_tokens(api, smtp, unique):
     r = freesewing_login(api, user["email"], PASSWORD)
     assert r.status_code == 200, r.text
     fs_token = r.json()["token"]
+    r = api.get("/whoami/jwt", headers={"Authorization": "Bearer " + fs_token})
+    assert r.status_code == 200, r.text
     assert post(api, "/api/account/update", user,
                 {"password": NEW_PASSWORD}).status_code == 200
-    r = api.get("/api/init", headers={"Authorization": "Bearer " + fs_token})
-    unicat_error(r, *UNAUTHORIZED)
+    r = api.get("/whoami/jwt", headers={"Authorization": "Bearer " + fs_token})
+    assert r.status_code == 401, r.text
+    assert r.json() == {"result": "error", "error": "authenticationFailed"}
