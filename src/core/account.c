@@ -157,6 +157,26 @@ out:
 	return rc;
 }
 
+static int	unauthorized(struct problem *, enum auth_why);
+
+int
+account_user(long long id, const char *gid, struct user *u, struct problem *p)
+{
+	int	found;
+
+	found = gid != NULL ? db_user_by_gid(gid, u) : db_user_by_id(id, u);
+	if (found == -1) {
+		problem_db(p);
+		return -1;
+	}
+	if (found && strcmp(u->status, "active") == 0)
+		return 0;
+	if (found)
+		db_user_free(u);
+	memset(u, 0, sizeof(*u));
+	return unauthorized(p, AUTH_REVOKED);
+}
+
 /* Refuse a token: UNAUTHORIZED for why.  Returns -1. */
 static int
 unauthorized(struct problem *p, enum auth_why why)

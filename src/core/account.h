@@ -40,6 +40,14 @@ int	 account_login(const char *login, enum login_by by,
 int	 account_password(const struct user *u, const char *password,
 	    struct problem *p) __attribute__((warn_unused_result));
 
+/*
+ * The active user id (gid NULL) or gid into *u (db_user_free() it).  0,
+ * or -1 with UNAUTHORIZED (why REVOKED: gone or not active) or the
+ * database problem, *u zeroed.
+ */
+int	 account_user(long long id, const char *gid, struct user *u,
+	    struct problem *p) __attribute__((warn_unused_result));
+
 /* Who a verified token speaks for. */
 struct bearer {
 	char		*gid;		/* the user's gid, owned */

@@ -154,6 +154,17 @@ code_hmac256(const void *key, size_t keylen, const void *in, size_t inlen,
 }
 
 void
+code_bound_mac(const char *kind, const char *token, const char *gid,
+    char out[67])
+{
+	char	*s;
+
+	s = xasprintf("%s\n%s\n%s", kind, token, gid);
+	code_mac_hex(s, out);
+	xfreezero(s, strlen(s));
+}
+
+void
 code_mac(const char *s, unsigned char out[32])
 {
 	code_hmac256(cf->hmac_key, cf->hmac_keylen, s, strlen(s), out);

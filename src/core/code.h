@@ -80,6 +80,14 @@ int	 code_check(int (*try)(long long id, long max), long long id,
 	    long max, const char *stored_mac, const char *code,
 	    struct problem *p) __attribute__((warn_unused_result));
 
+/*
+ * code_mac_hex() of a flow's token bound to the account it was made for:
+ * "<kind>\n<token>\n<gid>", so one token serves several accounts, each
+ * with its own row, and a token of one kind is nothing for another.
+ */
+void	 code_bound_mac(const char *kind, const char *token, const char *gid,
+	    char out[67]);
+
 /* HMAC-SHA256 of in under key (NULL: empty).  Exits on library failure. */
 void	 code_hmac256(const void *key, size_t keylen, const void *in,
 	    size_t inlen, unsigned char out[32]);

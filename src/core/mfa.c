@@ -72,7 +72,7 @@ offered(struct problem *p)
 static bool
 recovery_mac(const char *gid, const char *code, char out[67])
 {
-	char	 norm[RECOVERY_LEN + 1], *s;
+	char	 norm[RECOVERY_LEN + 1];
 	size_t	 n = 0;
 
 	for (; *code != '\0'; code++) {
@@ -86,9 +86,7 @@ recovery_mac(const char *gid, const char *code, char out[67])
 	if (n != RECOVERY_LEN)
 		return false;
 	norm[n] = '\0';
-	s = xasprintf("recovery\n%s\n%s", gid, norm);
-	code_mac_hex(s, out);
-	xfreezero(s, strlen(s));
+	code_bound_mac("recovery", norm, gid, out);
 	explicit_bzero(norm, sizeof(norm));
 	return true;
 }
@@ -231,26 +229,6 @@ out:
 	return rc;
 }
 
-/* The active user id into *u: 0, or -1 with UNAUTHORIZED or the database. */
-static int
-load(long long id, struct user *u, struct problem *p)
-{
-	int	found;
-
-	if ((found = db_user_by_id(id, u)) == 1 &&
-	    strcmp(u->status, "active") == 0)
-		return 0;
-	if (found == -1)
-		problem_db(p);
-	else {
-		p->kind = PROB_UNAUTHORIZED;
-		p->why = AUTH_REVOKED;
-	}
-	if (found == 1)
-		db_user_free(u);
-	return -1;
-}
-
 int
 mfa_setup(long long id, struct mfa_setup *s, struct problem *p)
 {
@@ -261,7 +239,7 @@ mfa_setup(long long id, struct mfa_setup *s, struct problem *p)
 	int		 done, rc = -1;
 
 	memset(s, 0, sizeof(*s));
-	if (offered(p) == -1 || load(id, &u, p) == -1)
+	if (offered(p) == -1 || account_user(id, NULL, &u, p) == -1)
 		return -1;
 	if (u.totp_enabled) {
 		problem_field(p, "mfa", "is on already");
@@ -308,7 +286,7 @@ mfa_confirm(long long id, const char *asked, const char *code,
 
 	memset(codes, 0, MFA_RECOVERY_CODES * sizeof(codes[0]));
 	memset(secret, 0, sizeof(secret));
-	if (offered(p) == -1 || load(id, &u, p) == -1)
+	if (offered(p) == -1 || account_user(id, NULL, &u, p) == -1)
 		return -1;
 	if ((found = db_mfa_get(id, &m)) == -1)
 		goto dberr;
@@ -380,7 +358,7 @@ mfa_disable(long long id, const char *password, const char *code,
 	bool		 recovery;
 	int		 rc = -1;
 
-	if (load(id, &u, p) == -1)
+	if (account_user(id, NULL, &u, p) == -1)
 		return -1;
 	if (!u.totp_enabled) {
 		problem_field(p, "mfa", "is not on");

@@ -34,39 +34,13 @@
 static int
 load(long long id, struct user *u, struct problem *p)
 {
-	int	found;
-
-	if ((found = db_user_by_id(id, u)) == -1) {
-		problem_db(p);
-		return -1;
-	}
-	if (found && strcmp(u->status, "active") == 0)
-		return 0;
-	if (found)
-		db_user_free(u);
-	memset(u, 0, sizeof(*u));
-	p->kind = PROB_UNAUTHORIZED;
-	p->why = AUTH_REVOKED;
-	return -1;
+	return account_user(id, NULL, u, p);
 }
 
 int
 profile_get(const char *gid, struct user *u, struct problem *p)
 {
-	int	found;
-
-	if ((found = db_user_by_gid(gid, u)) == -1) {
-		problem_db(p);
-		return -1;
-	}
-	if (found && strcmp(u->status, "active") == 0)
-		return 0;
-	if (found)
-		db_user_free(u);
-	memset(u, 0, sizeof(*u));
-	p->kind = PROB_UNAUTHORIZED;
-	p->why = AUTH_REVOKED;
-	return -1;
+	return account_user(0, gid, u, p);
 }
 
 /*
@@ -210,17 +184,6 @@ profile_password(long long id, const char *password, const char *current,
 	return 0;
 }
 
-/* The MAC an address-change code is stored under, bound to the user. */
-static void
-email_token_mac(const char *token, const char *gid, char out[67])
-{
-	char	*s;
-
-	s = xasprintf("email\n%s\n%s", token, gid);
-	code_mac_hex(s, out);
-	free(s);
-}
-
 /*
  * Is email (normalised) free for user u?  0, or -1 with VALIDATION on
  * "email" (u's own address, or another account's) or the database.
@@ -295,7 +258,7 @@ profile_email_request(long long id, const char *email, enum email_proof proof,
 
 		snprintf(num, sizeof(num), "%ld", (cf->code_ttl + 59) / 60);
 		code_digits(digits);
-		email_token_mac(secret, u.gid, tmac);
+		code_bound_mac("email", secret, u.gid, tmac);
 		code_mac_hex(digits, cmac);
 		if (db_confirm_code_put(CONFIRM_EMAIL, u.id, tmac, cmac, norm,
 		    cf->code_ttl) == -1 ||
@@ -398,7 +361,7 @@ profile_email_by_code(long long id, const char *email, const char *token,
 	memset(&c, 0, sizeof(c));
 	if (load(id, &u, p) == -1)
 		return -1;
-	email_token_mac(token, u.gid, tmac);
+	code_bound_mac("email", token, u.gid, tmac);
 	if ((found = db_confirm_code_get(CONFIRM_EMAIL, id, tmac, &c)) == -1)
 		goto dberr;
 	if (!found || !c.usable) {

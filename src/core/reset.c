@@ -28,11 +28,7 @@
 void
 reset_token_mac(const char *vcode, const char *gid, char out[67])
 {
-	char	*s;
-
-	s = xasprintf("reset\n%s\n%s", vcode, gid);
-	code_mac_hex(s, out);
-	free(s);
+	code_bound_mac("reset", vcode, gid, out);
 }
 
 /* Sleep until RESET_FLOOR_MS after t0 (CLOCK_MONOTONIC). */
@@ -65,25 +61,44 @@ pad_to_floor(const struct timespec *t0)
 }
 
 int
+reset_throttles(const char *client, const char *login, struct problem *p)
+{
+	if (throttle_client("reset-addr", client,
+	    cf->throttle_reset_addr_hourly, true, p) == -1)
+		return -1;
+	return throttle_email("reset", login, cf->throttle_reset_email_cooldown,
+	    cf->throttle_reset_email_daily, true, p);
+}
+
+int
+reset_mailbox_ok(const char *email)
+{
+	char	*key;
+	long	 wait;
+
+	if (cf->throttle_reset_email_daily <= 0)
+		return 1;
+	key = throttle_key("reset-mail", email);
+	wait = throttle_hit(key, THROTTLE_DAY, cf->throttle_reset_email_daily);
+	free(key);
+	return wait < 0 ? -1 : wait == 0;
+}
+
+int
 reset_request(const char *asked, const char *client, char **vcode,
     struct problem *p)
 {
 	struct user_target	*acc = NULL;
 	struct timespec		 t0;
 	char			 digits[7], tmac[67], cmac[67], minutes[24];
-	char			*token = NULL, *key, *login;
+	char			*token = NULL, *login;
 	size_t			 n = 0, i;
-	long			 wait;
-	int			 rc = -1;
-	bool			 send = false;
+	int			 send = 0, rc = -1;
 
 	*vcode = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	login = validate_login(asked);
-	if (throttle_client("reset-addr", client,
-	    cf->throttle_reset_addr_hourly, true, p) == -1 ||
-	    throttle_email("reset", login, cf->throttle_reset_email_cooldown,
-	    cf->throttle_reset_email_daily, true, p) == -1)
+	if (reset_throttles(client, login, p) == -1)
 		goto out;
 
 	token = code_token();
@@ -91,19 +106,9 @@ reset_request(const char *asked, const char *client, char **vcode,
 	if (strlen(login) <= LOGIN_MAX &&
 	    db_user_targets(login, RESET_MAX_ACCOUNTS, &acc, &n) == -1)
 		goto dberr;
-	if (n > 0) {
-		/* A cap per mailbox, whatever login reached it: silent. */
-		send = true;
-		if (cf->throttle_reset_email_daily > 0) {
-			key = throttle_key("reset-mail", acc[0].email);
-			wait = throttle_hit(key, THROTTLE_DAY,
-			    cf->throttle_reset_email_daily);
-			free(key);
-			if (wait < 0)
-				goto dberr;
-			send = wait == 0;
-		}
-	}
+	/* A cap per mailbox, whatever login reached it: silent. */
+	if (n > 0 && (send = reset_mailbox_ok(acc[0].email)) == -1)
+		goto dberr;
 	if (send) {
 		snprintf(minutes, sizeof(minutes), "%ld",
 		    (cf->code_ttl + 59) / 60);

@@ -82,6 +82,16 @@ int	 reset_link_complete(const char *uuid, const char *new_password,
 	    __attribute__((warn_unused_result));
 
 /*
+ * For reset by code and by link alike.  reset_throttles(): the limits of
+ * a request per client address and per login (counted), 0 or -1 with *p.
+ * reset_mailbox_ok(): one more reset mail to email today (counted)?  1
+ * yes, 0 no (the daily cap: silence), -1 the database failed.
+ */
+int	 reset_throttles(const char *client, const char *login,
+	    struct problem *p) __attribute__((warn_unused_result));
+int	 reset_mailbox_ok(const char *email) __attribute__((warn_unused_result));
+
+/*
  * The MAC a reset code is stored under: HMAC of the validation code
  * bound to the account's gid, so one validation code serves several
  * accounts of an address, each with its own row and code.

@@ -56,10 +56,9 @@ reset_link_request(const char *email, const char *url,
 {
 	struct user_target	*acc = NULL;
 	const char		*why;
-	char			*norm = NULL, *key;
+	char			*norm = NULL;
 	size_t			 n = 0, i;
-	long			 wait = 0;
-	int			 rc = -1;
+	int			 send, rc = -1;
 
 	if (!validate_email(email, &norm, &why))
 		problem_field(p, "email", why);
@@ -67,10 +66,7 @@ reset_link_request(const char *email, const char *url,
 		problem_field(p, "link", why);
 	if (p->nverrs > 0)
 		goto out;
-	if (throttle_client("reset-addr", client,
-	    cf->throttle_reset_addr_hourly, true, p) == -1 ||
-	    throttle_email("reset", norm, cf->throttle_reset_email_cooldown,
-	    cf->throttle_reset_email_daily, true, p) == -1)
+	if (reset_throttles(client, norm, p) == -1)
 		goto out;
 	if (db_user_targets(norm, RESET_MAX_ACCOUNTS, &acc, &n) == -1)
 		goto dberr;
@@ -78,15 +74,9 @@ reset_link_request(const char *email, const char *url,
 		p->kind = PROB_NOT_FOUND;
 		goto out;
 	}
-	if (cf->throttle_reset_email_daily > 0) {
-		key = throttle_key("reset-mail", acc[0].email);
-		wait = throttle_hit(key, THROTTLE_DAY,
-		    cf->throttle_reset_email_daily);
-		free(key);
-		if (wait < 0)
-			goto dberr;
-	}
-	if (wait == 0) {
+	if ((send = reset_mailbox_ok(acc[0].email)) == -1)
+		goto dberr;
+	if (send) {
 		if (db_begin() == -1)
 			goto dberr;
 		for (i = 0; i < n; i++)

@@ -342,12 +342,7 @@ def test_owner_cannot_delete_the_account(api, signet, user):
 
 
 def test_delete_ends_memberships_and_invitations(api, smtp, pg, signet, unique):
-    owner = unicat_signup(api, smtp, unique, prefix="ow")
-    project = make_project(signet, owner, "Team")
-    member = unicat_signup(api, smtp, unique, prefix="mem")
-    assert unicat_invite(api, owner, project, member["username"]).status_code == 200
-    assert post(api, "/api/account/accept_invite", member,
-                {"project": project}).status_code == 200
+    owner, project, member = invited(api, smtp, signet, unique)
     assert member["gid"] in unicat_init(api, owner)["data"]["cc.users"]
     assert post(api, "/api/account/delete", member, {"confirm": True}).status_code == 200
     init = unicat_init(api, owner)
@@ -375,13 +370,20 @@ def test_deletion_racing_logins_leaves_no_token(api, smtp, user):
 
 # ---------------------------------------------------------------------- leave_project
 
-def test_leave_project(api, smtp, signet, unique):
-    owner = unicat_signup(api, smtp, unique, prefix="lo")
-    project = make_project(signet, owner, "Leave")
-    member = unicat_signup(api, smtp, unique, prefix="lm")
+def invited(api, smtp, signet, unique, accept=True):
+    """An owner, their project and a user invited to it (who accepted): the three."""
+    owner = unicat_signup(api, smtp, unique, prefix="ow")
+    project = make_project(signet, owner, "Team")
+    member = unicat_signup(api, smtp, unique, prefix="mem")
     assert unicat_invite(api, owner, project, member["username"]).status_code == 200
-    assert post(api, "/api/account/accept_invite", member,
-                {"project": project}).status_code == 200
+    if accept:
+        assert post(api, "/api/account/accept_invite", member,
+                    {"project": project}).status_code == 200
+    return owner, project, member
+
+
+def test_leave_project(api, smtp, signet, unique):
+    owner, project, member = invited(api, smtp, signet, unique)
     r = post(api, "/api/account/leave_project", member, {"project": project})
     assert r.status_code == 200, r.text
     assert r.json() == {"success": True, "result": {}, "data": {}}
@@ -398,10 +400,7 @@ def test_leave_project(api, smtp, signet, unique):
 
 
 def test_leave_an_invitation_not_yet_answered(api, smtp, signet, unique):
-    owner = unicat_signup(api, smtp, unique, prefix="io")
-    project = make_project(signet, owner, "Invited")
-    member = unicat_signup(api, smtp, unique, prefix="im")
-    assert unicat_invite(api, owner, project, member["username"]).status_code == 200
+    owner, project, member = invited(api, smtp, signet, unique, accept=False)
     assert post(api, "/api/account/leave_project", member,
                 {"project": project}).status_code == 200
     init = unicat_init(api, owner)
