@@ -28,6 +28,7 @@ scoreboard_init(unsigned permits)
 		log_crit("sem_init: %s", strerror(errno));
 		exit(1);
 	}
+	log_share(sb->lograte);
 }
 
 void

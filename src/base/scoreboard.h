@@ -5,6 +5,8 @@
 #include <semaphore.h>
 #include <sys/types.h>
 
+#include "base/ratelimit.h"
+
 /*
  * The scoreboard: one slot per child, in memory shared by the master and
  * its children (MAP_SHARED, created before the first fork), and the hash
@@ -26,6 +28,7 @@ struct slot {
 struct scoreboard {
 	sem_t		hash_sem;	/* hash_concurrency permits */
 	struct slot	slots[SLOTS_MAX];
+	struct rl_slot	lograte[RL_SLOTS];	/* log_limited()'s windows */
 };
 
 /* The shared region (NULL before scoreboard_init(): signet-admin). */
