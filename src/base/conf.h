@@ -63,6 +63,7 @@ struct conf {
 	char		*mail_from;
 	long		 mail_max_attempts;
 	long		 mail_keep_days;
+	long		 mail_concurrency;	/* mailer processes */
 
 	/* throttles: 0 disables a limit */
 	long		 throttle_signup_email_cooldown;
