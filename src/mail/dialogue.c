@@ -80,6 +80,7 @@ replied(struct dialogue *d, int code)
 	d->last_code = code;
 	if (!d->greeted && d->npending == 0) {
 		d->greeted = true;
+		d->greeting_code = code;
 		return;
 	}
 	d->greeted = true;

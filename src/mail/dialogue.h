@@ -38,6 +38,7 @@ struct dialogue {
 	bool	auth_ok;	/* ... and answered 235 */
 	char	pending[DLG_PENDING][12];	/* oldest first */
 	int	npending;
+	int	greeting_code;	/* of the first reply, 0: none yet */
 	int	last_code;	/* of the last complete reply, 0: none */
 	int	linepos;	/* octets of the reply line being read */
 	char	code[4];	/* its first three octets */

@@ -267,6 +267,13 @@ session_failed(struct session *ss, struct submit_result *res)
 	ph = dialogue_phase(&ss->d, what, sizeof(what));
 	limit = timeout_of(&ss->d, ph);
 	res->unreachable = ph == DLG_CONNECT || ph == DLG_GREETING;
+	if (ss->d.greeting_code / 100 != 2 && ss->d.greeting_code != 0) {
+		/* "421 busy" and the like: no session, as good as away. */
+		res->unreachable = true;
+		both(res, "%sthe server refused the session: greeting %d",
+		    event_note, ss->d.greeting_code);
+		return;
+	}
 	if (ph == DLG_CONNECT) {
 		if (alarmed)
 			both(res, "%stimeout after %ld s connecting to %s",

@@ -35,6 +35,7 @@ class ScriptedSmtp:
       "ehlo" "mail" "rcpt" "data"   never answer that command
       "dot"        take the whole message, never answer the final dot
       "drop"       close the connection on EHLO
+      "busy"       greet "421 busy" and close
       "hold_quit"  answer 250 to the dot (the mail counts as received), never answer QUIT
     stuck_rcpt: a recipient whose mail gets "dot" whatever the mode.
     .mails: the Mails answered 250, oldest first; .hung: (phase, client port) of every
@@ -120,6 +121,9 @@ class ScriptedSmtp:
         try:
             if mode == "greeting":
                 return self._hang(f, "greeting", port)
+            if mode == "busy":
+                c.sendall(b"421 busy, try later\r\n")
+                return
             c.sendall(b"220 scripted ESMTP\r\n")
             sender, rcpts = None, []
             while True:
@@ -267,6 +271,7 @@ PHASES = {
     "data": (1, "timeout after 1 s waiting for the reply to DATA"),
     "dot": (2, "timeout after 2 s waiting for the reply to the end of data"),
     "drop": (0, "the server closed the connection during the reply to EHLO"),
+    "busy": (0, "the server refused the session: greeting 421"),
 }
 
 
@@ -302,7 +307,7 @@ def test_server_hanging_in_a_phase_costs_its_timeout_and_is_named(
     assert message_id_of(sent) == message_id_of(failed) == str(got["Message-ID"])
     time.sleep(1)
     assert len(scripted.find(to)) == 1
-    if phase == "greeting":
+    if phase in ("greeting", "busy"):
         log = stack.signet.log_text()
         assert "unreachable" in log and "answers again" in log
 

@@ -123,6 +123,23 @@ START_TEST(auth_outcome)
 }
 END_TEST
 
+/* The greeting's code is kept: a 421 greeting means no session. */
+START_TEST(greeting_code)
+{
+	struct dialogue	d;
+
+	dialogue_init(&d);
+	d.connected = true;
+	ck_assert_int_eq(d.greeting_code, 0);
+	dialogue_read(&d, "421-busy\r\n421 try later\r\n", 25);
+	ck_assert_int_eq(d.greeting_code, 421);
+	dialogue_wrote(&d, "QUIT\r\n", 6);
+	dialogue_read(&d, "221 bye\r\n", 9);
+	ck_assert_int_eq(d.greeting_code, 421);
+	ck_assert_int_eq(d.last_code, 221);
+}
+END_TEST
+
 /* The final dot's reply marks the data answered, whatever its code. */
 START_TEST(data_answered)
 {
@@ -146,6 +163,7 @@ main(void)
 
 	tcase_add_loop_test(tc, phases, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, auth_outcome);
+	tcase_add_test(tc, greeting_code);
 	tcase_add_test(tc, data_answered);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
