@@ -160,7 +160,7 @@ dialogue_phase(const struct dialogue *d, char *what, size_t sz)
 		w = "the reply to the end of data";
 	} else {
 		ph = DLG_OTHER;
-		w = "the server";
+		w = "the session";
 	}
 	if (what != NULL && sz > 0)
 		snprintf(what, sz, "%s", w);

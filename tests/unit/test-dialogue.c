@@ -62,6 +62,9 @@ static const struct {
 	    DLG_HELLO, "the reply to STARTTLS" },
 	{ "code-only replies", { "C", "R220\r\n", "WHELO me\r\n", "R250\r\n",
 	    "WRSET\r\n" }, DLG_ENVELOPE, "the reply to RSET" },
+	/* Nothing outstanding: libesmtp gave up on its own (no STARTTLS). */
+	{ "nothing outstanding", { "C", "R220 mx\r\n", "WEHLO me\r\n",
+	    "R250 mx\r\n" }, DLG_OTHER, "the session" },
 };
 
 /* Run the steps of case i on d. */
