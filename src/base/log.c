@@ -42,6 +42,7 @@ static struct rl_slot	 own_table[RL_SLOTS];
 static struct rl_slot	*shared_table;
 
 static struct {
+	pid_t		 pid;		/* a child inherits them: not its own */
 	size_t		 slot;
 	uint64_t	 key;
 	long		 opened;	/* 0: unused */
@@ -211,6 +212,7 @@ log_limited(int pri, const char *kind, const char *fmt, ...)
 	uint64_t	 key = rl_key(kind);
 	size_t		 slot, i, use = 0;
 	long		 dropped, start = 0;
+	pid_t		 me;
 
 	if (pri == LOG_DEBUG && !log_debugging)
 		return;
@@ -226,14 +228,16 @@ log_limited(int pri, const char *kind, const char *fmt, ...)
 	else
 		put(pri, "%s", line);
 	/* Remember it for log_tick(): a free entry, or the oldest. */
+	me = getpid();
 	for (i = 0; i < LOG_OPENED; i++) {
-		if (opened[i].opened == 0) {
+		if (opened[i].opened == 0 || opened[i].pid != me) {
 			use = i;
 			break;
 		}
 		if (opened[i].opened < opened[use].opened)
 			use = i;
 	}
+	opened[use].pid = me;
 	opened[use].slot = slot;
 	opened[use].key = key;
 	opened[use].opened = start;
@@ -245,10 +249,11 @@ void
 log_tick(void)
 {
 	long	now = mono_now(), n;
+	pid_t	me = getpid();
 	size_t	i;
 
 	for (i = 0; i < LOG_OPENED; i++) {
-		if (opened[i].opened == 0)
+		if (opened[i].opened == 0 || opened[i].pid != me)
 			continue;
 		n = rl_closed(table(), opened[i].slot, opened[i].key,
 		    opened[i].opened, now, LOG_QUIET);

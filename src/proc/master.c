@@ -454,6 +454,7 @@ master_run(int fd)
 		log_info("signet %s master started, %ld workers, %ld mailers",
 		    PACKAGE_VERSION, cf->workers, cf->mail_concurrency);
 	for (;;) {
+		log_tick();
 		now = mono_ms();
 		if (got_chld) {
 			got_chld = 0;
