@@ -74,6 +74,13 @@ struct conf {
 	char		*mail_from;
 	long		 mail_max_attempts;
 	long		 mail_keep_days;
+	long		 mail_concurrency;	/* mailer processes */
+	long		 smtp_timeout_greeting;	/* s: connect, greeting, EHLO,
+						   STARTTLS, AUTH */
+	long		 smtp_timeout_command;	/* s: MAIL, RCPT, DATA, each
+						   write of the message */
+	long		 smtp_timeout_data_end;	/* s: the reply to the final
+						   dot (and to QUIT) */
 
 	/* throttles: 0 disables a limit */
 	long		 throttle_signup_email_cooldown;

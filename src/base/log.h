@@ -17,6 +17,41 @@ void	 log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 log_set_debug(int);
 
 /*
+ * Lines a client or an outage can repeat at will (a database away, bad
+ * requests): like log_err() and the others at pri (LOG_ERR, LOG_WARNING,
+ * LOG_INFO or LOG_DEBUG of <syslog.h>), but of the lines of one kind --
+ * kind is any string that names what makes them alike, never text a
+ * client chose -- one is written per few seconds across all of signet's
+ * processes and the rest are counted: the next line of the kind says how
+ * many were dropped before it, and log_tick() how many followed it.
+ */
+void	 log_limited(int pri, const char *kind, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Say how often each line this process wrote through log_limited()
+ * repeated, once its window has closed.  Call it every second or so from
+ * a process's loop; cheap when there is nothing to say.
+ */
+void	 log_tick(void);
+
+/*
+ * Keep log_limited()'s windows in tab (RL_SLOTS slots of memory shared
+ * with the children to come: the scoreboard), so that the limit holds
+ * across processes.  Before the first fork.
+ */
+struct rl_slot;
+void	 log_share(struct rl_slot *tab);
+
+/*
+ * Copy s into buf (size sz) as one line: each run of blanks, tabs and line
+ * breaks becomes one space (none at the ends), other control bytes '?'.
+ * For libpq's messages, which span lines.  Truncates; always
+ * NUL-terminates.  Returns buf.
+ */
+char	*log_oneline(char *buf, size_t sz, const char *s);
+
+/*
  * Copy at most len bytes of s into buf (size sz) with every byte outside
  * printable ASCII, and the backslash and double quote, written as \xNN.
  * Truncates with "..." if needed; always NUL-terminates.  Returns buf.

@@ -74,6 +74,7 @@ scoreboard_init(const char *name, int total, int queue)
 		}
 		memset(sb, 0, sizeof(*sb));
 		permits_init(&sb->permits, total, queue);
+		log_share(sb->lograte);
 		return;
 	}
 	/* The first of the processes sharing name makes it, under a lock. */
@@ -96,6 +97,7 @@ scoreboard_init(const char *name, int total, int queue)
 		permits_init(&sb->permits, total, queue);
 	(void)flock(fd, LOCK_UN);
 	close(fd);
+	log_share(sb->lograte);
 }
 
 void

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "base/ratelimit.h"
+
 /*
  * The scoreboard: one slot per child, in memory shared by the master and
  * its children (MAP_SHARED, created before the first fork), and the hash
@@ -57,6 +59,7 @@ struct permits {
 struct scoreboard {
 	struct permits	permits;
 	struct slot	slots[SLOTS_MAX];
+	struct rl_slot	lograte[RL_SLOTS];	/* log_limited()'s windows */
 };
 
 /* The shared region (NULL before scoreboard_init(): signet-admin). */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <libpq-fe.h>
 
@@ -23,7 +24,30 @@ static char		 last_state[6];
 static void
 notice(void *arg, const char *msg)
 {
-	log_debug("postgresql: %.*s", (int)strcspn(msg, "\n"), msg);
+	char	line[512];
+
+	log_debug("postgresql: %s", log_oneline(line, sizeof(line), msg));
+}
+
+/*
+ * Log a database failure: what failed (a statement's name, "connect", ...)
+ * and libpq's message, on one line.  A database that is away fails every
+ * query of every process, and a client can make some fail at will: lines
+ * go through log_limited(), one kind per SQLSTATE and statement, or per
+ * message when there is no SQLSTATE (the link itself: the same text from
+ * every statement).
+ */
+static void
+complain(const char *what, const char *state, const char *msg)
+{
+	char	line[512], kind[600];
+
+	log_oneline(line, sizeof(line), msg);
+	if (state != NULL && *state != '\0')
+		snprintf(kind, sizeof(kind), "db %s %s", state, what);
+	else
+		snprintf(kind, sizeof(kind), "db %s", line);
+	log_limited(LOG_ERR, kind, "database: %s: %s", what, line);
 }
 
 bool
@@ -46,7 +70,7 @@ db_ready(void)
 	in_tx = false;
 	conn = PQconnectdbParams(kw, val, 1);
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
-		log_err("database: %s", conn ? PQerrorMessage(conn) :
+		complain("connect", NULL, conn ? PQerrorMessage(conn) :
 		    "out of memory");
 		if (conn != NULL)
 			PQfinish(conn);
@@ -101,8 +125,7 @@ failed(PGresult *res, const char *what)
 		msg = res ? PQresultErrorMessage(res) : "";
 		if (*msg == '\0')
 			msg = conn ? PQerrorMessage(conn) : "no connection";
-		log_err("database: %s: %.*s", what, (int)strcspn(msg, "\n"),
-		    msg);
+		complain(what, last_state, msg);
 	}
 	return last_down;
 }
@@ -295,8 +318,7 @@ db_notifications(bool consume)
 	if (conn == NULL)
 		return -1;
 	if (consume && !PQconsumeInput(conn)) {
-		log_err("database: %.*s", (int)strcspn(PQerrorMessage(conn),
-		    "\n"), PQerrorMessage(conn));
+		complain("notifications", NULL, PQerrorMessage(conn));
 		db_close();
 		last_down = true;
 		return -1;

@@ -62,14 +62,21 @@ mail_row(const PGresult *res, int r, void *obj)
 	m->subject = db_dup(res, r, 2);
 	m->body = db_dup(res, r, 3);
 	m->attempts = strtol(PQgetvalue(res, r, 4), NULL, 10);
+	m->created_us = strtoll(PQgetvalue(res, r, 5), NULL, 10);
 }
 
-/* mailer: claim a due row; FOR UPDATE SKIP LOCKED keeps mailers apart */
+/*
+ * mailer: claim a due row; FOR UPDATE SKIP LOCKED keeps mailers apart.
+ * created in microseconds since the epoch: a number, the same whatever the
+ * session's TimeZone and DateStyle, for the Message-ID.
+ */
 int
 db_mail_claim(struct outbox_mail *m)
 {
 	static struct stmt	 st = STMT("mail_claim",
-	    "SELECT id, recipient, subject, body, attempts FROM mail_outbox "
+	    "SELECT id, recipient, subject, body, attempts, "
+	    "(extract(epoch FROM created) * 1000000)::bigint "
+	    "FROM mail_outbox "
 	    "WHERE sent_at IS NULL AND failed_at IS NULL "
 	    "AND next_attempt_at <= now() "
 	    "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED", 0);
@@ -107,6 +114,18 @@ db_mail_failed(long long id, const char *error, long delay, int give_up)
 	    give_up ? "true" : "false" };
 
 	return db_exec(&st, p);
+}
+
+/* mailer: the SMTP server is back: every waiting row is due now */
+int
+db_mail_wake(long long *count)
+{
+	static struct stmt	 st = STMT("mail_wake",
+	    "UPDATE mail_outbox SET next_attempt_at = now() "
+	    "WHERE sent_at IS NULL AND failed_at IS NULL "
+	    "AND next_attempt_at > now()", 0);
+
+	return (*count = db_changed(&st, NULL)) == -1 ? -1 : 0;
 }
 
 /* db_fill_fn: seconds until due, or -1 (NULL: nothing waits). */

@@ -9,6 +9,8 @@ struct outbox_mail {
 	char		*subject;
 	char		*body;
 	long		 attempts;	/* made before this one */
+	long long	 created_us;	/* queued, microseconds since the
+					   epoch (with id: the Message-ID) */
 };
 
 void	 db_mail_free(struct outbox_mail *);
@@ -50,6 +52,13 @@ int	 db_mail_sent(long long id) __attribute__((warn_unused_result));
  */
 int	 db_mail_failed(long long id, const char *error, long delay,
 	    int give_up) __attribute__((warn_unused_result));
+
+/*
+ * Mailer: make every row that waits for its next attempt due now (the SMTP
+ * server came back after an outage); *count gets how many.  Outside a
+ * transaction.  Returns 0 or -1.
+ */
+int	 db_mail_wake(long long *count) __attribute__((warn_unused_result));
 
 /*
  * Mailer: seconds until the next row falls due (<= 0: one is due now) in

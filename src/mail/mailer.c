@@ -22,11 +22,10 @@
  * Retry policy (mailer_retry_delay()).  After the n-th failed attempt the
  * next one is due RETRY_BASE * 2^(n-1) seconds later, at most RETRY_CAP:
  * 5, 10, 20, 40, 80, 160, 300, 300... s.  The first steps are short on
- * purpose: codes in these mails live 15 minutes, and an SMTP server that
- * is away for a minute should cost its mails seconds, not hours (a mail
- * queued at the start of a one-minute outage goes out at most ~15 s after
- * the server is back).  The cap keeps a long outage from pushing retries far past its
- * end.  With the default mail_max_attempts (10) a mail is given up after
+ * purpose: codes in these mails live 15 minutes, and a server that
+ * refuses mail for a minute should cost its mails seconds, not hours.  A
+ * server that cannot be reached at all does not wait for these: see
+ * PROBE_MS.  With the default mail_max_attempts (10) a mail is given up after
  * about 20 minutes of failures, when any code in it has expired anyway;
  * raise mail_max_attempts to ride out longer outages (each attempt past
  * the seventh adds 5 minutes).
@@ -48,7 +47,22 @@
 #define DB_RETRY_MIN_MS	250
 #define DB_RETRY_MAX_MS	5000
 
+/*
+ * An SMTP server that refused the connection or did not greet is looked
+ * for every PROBE_MS (submit_probe(): a greeting and QUIT, no mail, no
+ * attempt counted).  When it greets again, every mail that waits is made
+ * due at once: without that, a mail that failed through an outage would
+ * wait out its own retry delay (up to 5 minutes) after the server is back.
+ * Meanwhile mails still get their attempts on their own schedule, so that
+ * one queued in an outage is given up when its code has long expired.
+ */
+#define PROBE_MS	2000
+
 static volatile sig_atomic_t	stop;
+
+/* The last attempt or probe found the SMTP server unreachable. */
+static bool			server_down;
+static long long		next_probe_ms;	/* monotonic */
 
 /* SIGTERM/SIGINT: only set the flag; the loop acts on it. */
 static void
@@ -108,6 +122,46 @@ domain_of(const char *addr, char *buf, size_t sz)
 	return log_escape(buf, sz, at, strlen(at));
 }
 
+/* Milliseconds on the monotonic clock. */
+static long long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* An attempt or a probe found the server unreachable, for why. */
+static void
+server_lost(const char *why)
+{
+	if (!server_down)
+		log_warn("mailer: SMTP server %s unreachable (%s): looking for "
+		    "it every %d s", cf->smtp_server, why, PROBE_MS / 1000);
+	server_down = true;
+	next_probe_ms = now_ms() + PROBE_MS;
+}
+
+/*
+ * The server took a mail, or greeted a probe, after it was unreachable:
+ * every mail that waits is due now, for every mailer (NOTIFY).  Outside a
+ * transaction.  Returns 0, or -1 when the database failed (the server
+ * stays marked down, so the next probe tries again).
+ */
+static int
+server_back(void)
+{
+	long long	n;
+
+	if (db_mail_wake(&n) == -1 || (n > 0 && db_mail_notify() == -1))
+		return -1;
+	server_down = false;
+	log_info("mailer: SMTP server %s answers again: %lld waiting mail%s "
+	    "due now", cf->smtp_server, n, n == 1 ? "" : "s");
+	return 0;
+}
+
 long
 mailer_retry_delay(long attempts)
 {
@@ -134,7 +188,7 @@ send_one(void)
 {
 	struct outbox_mail	 m;
 	struct submit_result	 res;
-	char			*msg, dom[80];
+	char			*msg, dom[80], mid[MESSAGE_ID_MAX];
 	long			 max, delay;
 	bool			 sent = false;
 	int			 rc, found;
@@ -147,7 +201,11 @@ send_one(void)
 	}
 	domain_of(m.recipient, dom, sizeof(dom));
 	memset(&res, 0, sizeof(res));
-	msg = message_compose(cf->mail_from, m.recipient, m.subject, m.body);
+	/* One Message-ID per row, on every attempt: see message_id(). */
+	message_id(mid, sizeof(mid), cf->mail_from, m.id, m.created_us,
+	    cf->hmac_key, cf->hmac_keylen);
+	msg = message_compose_id(cf->mail_from, m.recipient, m.subject, m.body,
+	    mid);
 	if (msg == NULL) {
 		snprintf(res.err, sizeof(res.err), "cannot compose the message: "
 		    "bad sender or recipient address");
@@ -166,27 +224,33 @@ send_one(void)
 	if (rc == -1 || db_commit() == -1) {
 		db_rollback();
 		if (sent)
-			log_err("mail %lld to @%s was accepted by the SMTP "
+			log_err("mail %lld %s to @%s was accepted by the SMTP "
 			    "server but could not be marked sent: it may go "
-			    "out twice", m.id, dom);
+			    "out twice, with that Message-ID", m.id, mid, dom);
 		db_mail_free(&m);
 		return -1;
 	}
 
 	if (sent && res.noauth)
-		log_warn("mail %lld to @%s sent, but without AUTH as "
-		    "smtp_user: the server did not offer it or refused it",
-		    m.id, dom);
+		log_warn("mail %lld %s to @%s sent (attempt %ld), but without "
+		    "AUTH as smtp_user: the server did not offer it or "
+		    "refused it", m.id, mid, dom, m.attempts + 1);
 	else if (sent)
-		log_info("mail %lld to @%s sent", m.id, dom);
+		log_info("mail %lld %s to @%s sent (attempt %ld)", m.id, mid,
+		    dom, m.attempts + 1);
 	else if (m.attempts + 1 >= max)
-		log_err("mail %lld to @%s failed (attempt %ld of %ld), giving "
-		    "up: %s", m.id, dom, m.attempts + 1, max, res.brief);
-	else
-		log_warn("mail %lld to @%s failed (attempt %ld of %ld), retry "
-		    "in %ld s: %s", m.id, dom, m.attempts + 1, max, delay,
+		log_err("mail %lld %s to @%s failed (attempt %ld of %ld), "
+		    "giving up: %s", m.id, mid, dom, m.attempts + 1, max,
 		    res.brief);
+	else
+		log_warn("mail %lld %s to @%s failed (attempt %ld of %ld), "
+		    "retry in %ld s: %s", m.id, mid, dom, m.attempts + 1, max,
+		    delay, res.brief);
 	db_mail_free(&m);
+	if (!sent && res.unreachable)
+		server_lost(res.brief);
+	else if (sent && server_down && server_back() == -1)
+		return -1;
 	return 1;
 }
 
@@ -213,15 +277,44 @@ drain(void)
 static int
 sleep_ms(void)
 {
-	double	due;
+	double		due;
+	int		ms;
+	long long	probe;
 
 	if (db_mail_next_due(&due) == -1)
 		return -1;
 	if (due < 0 || due * 1000 >= WAIT_MAX_MS)
-		return WAIT_MAX_MS;
-	if (due <= 0)
-		return WAIT_LOCKED_MS;
-	return (int)(due * 1000) + 10;	/* just past it, not just before */
+		ms = WAIT_MAX_MS;
+	else if (due <= 0)
+		ms = WAIT_LOCKED_MS;
+	else
+		ms = (int)(due * 1000) + 10;	/* just past it */
+	if (server_down) {
+		probe = next_probe_ms - now_ms();
+		if (probe < ms)
+			ms = probe < 0 ? 0 : (int)probe;
+	}
+	return ms;
+}
+
+/*
+ * While the server is unreachable, and the time has come: look for it.
+ * Returns 0, or -1 when the database failed (making the waiting mails
+ * due, see server_back()).
+ */
+static int
+probe(void)
+{
+	char	why[256];
+
+	if (!server_down || now_ms() < next_probe_ms)
+		return 0;
+	if (submit_probe(why, sizeof(why)) == -1) {
+		log_debug("mailer: SMTP server %s: %s", cf->smtp_server, why);
+		next_probe_ms = now_ms() + PROBE_MS;
+		return 0;
+	}
+	return server_back();
 }
 
 int
@@ -249,10 +342,12 @@ mailer_run(void)
 	sigemptyset(&waitmask);
 
 	submit_init();
-	log_info("mailer started: SMTP server %s, STARTTLS %s%s",
-	    cf->smtp_server, cf->smtp_starttls,
-	    *cf->smtp_user != '\0' ? ", AUTH" : "");
+	log_info("mailer started: SMTP server %s, STARTTLS %s%s, timeouts "
+	    "%ld/%ld/%ld s", cf->smtp_server, cf->smtp_starttls,
+	    *cf->smtp_user != '\0' ? ", AUTH" : "", cf->smtp_timeout_greeting,
+	    cf->smtp_timeout_command, cf->smtp_timeout_data_end);
 	while (!stop) {
+		log_tick();
 		if (term_pending()) {
 			(void)wait_for(-1, 0, &waitmask);
 			continue;
@@ -266,7 +361,7 @@ mailer_run(void)
 			listening = db_generation();
 			log_debug("mailer: listening on signet_mail");
 		}
-		if (drain() == -1)
+		if (probe() == -1 || drain() == -1)
 			goto db_failed;
 		retry = DB_RETRY_MIN_MS;
 		/* A NOTIFY that came while we were sending: look again. */

@@ -11,6 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "mail/buf.h"
@@ -197,13 +200,59 @@ header_date(struct buf *out)
 	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+/*
+ * The domain of from's address when it may stand after the "@" of a
+ * Message-ID (letters, digits, dots and hyphens), else "localhost".  Into
+ * buf (size sz).  Returns buf.
+ */
+static char *
+id_domain(char *buf, size_t sz, const char *from)
+{
+	char	*addr, *dom;
+	size_t	 i;
+
+	addr = message_address(from);
+	dom = strrchr(addr, '@');
+	dom = dom != NULL && dom[1] != '\0' ? dom + 1 : NULL;
+	for (i = 0; dom != NULL && dom[i] != '\0'; i++)
+		if (!isalnum((unsigned char)dom[i]) && dom[i] != '.' &&
+		    dom[i] != '-')
+			dom = NULL;
+	if (dom == NULL || strlen(dom) >= sz)
+		dom = "localhost";
+	snprintf(buf, sz, "%s", dom);
+	free(addr);
+	return buf;
+}
+
+char *
+message_id(char *buf, size_t sz, const char *from, long long id,
+    long long created_us, const unsigned char *key, size_t keylen)
+{
+	unsigned char	 mac[EVP_MAX_MD_SIZE];
+	unsigned int	 maclen = 0;
+	char		 seed[80], dom[256], hex[33];
+	size_t		 i;
+
+	snprintf(seed, sizeof(seed), "signet mail %lld %lld", id, created_us);
+	if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)seed,
+	    strlen(seed), mac, &maclen) == NULL || maclen < 16) {
+		/* Still fixed per row, if not opaque: the row itself. */
+		snprintf(hex, sizeof(hex), "%lld.%lld", id, created_us);
+	} else
+		for (i = 0; i < 16; i++)
+			snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	snprintf(buf, sz, "<%s@%s>", hex, id_domain(dom, sizeof(dom), from));
+	return buf;
+}
+
 /* Append "Message-ID: <random@domain-of-from>". */
 static void
 header_message_id(struct buf *out, const char *from)
 {
 	static unsigned long	 counter;
 	unsigned char		 r[16];
-	char			*addr, *dom;
+	char			 dom[256];
 	size_t			 i;
 
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
@@ -212,18 +261,10 @@ header_message_id(struct buf *out, const char *from)
 		snprintf((char *)r, sizeof(r), "%lx%x%lx",
 		    (unsigned long)time(NULL), (unsigned)getpid(), counter++);
 	}
-	addr = message_address(from);
-	dom = strrchr(addr, '@');
-	dom = dom != NULL && dom[1] != '\0' ? dom + 1 : NULL;
-	for (i = 0; dom != NULL && dom[i] != '\0'; i++)
-		if (!isalnum((unsigned char)dom[i]) && dom[i] != '.' &&
-		    dom[i] != '-')
-			dom = NULL;
 	buf_adds(out, "Message-ID: <");
 	for (i = 0; i < sizeof(r); i++)
 		buf_printf(out, "%02x", r[i]);
-	buf_printf(out, "@%s>\r\n", dom != NULL ? dom : "localhost");
-	free(addr);
+	buf_printf(out, "@%s>\r\n", id_domain(dom, sizeof(dom), from));
 }
 
 /*
@@ -274,6 +315,13 @@ char *
 message_compose(const char *from, const char *to, const char *subject,
     const char *body)
 {
+	return message_compose_id(from, to, subject, body, NULL);
+}
+
+char *
+message_compose_id(const char *from, const char *to, const char *subject,
+    const char *body, const char *msgid)
+{
 	struct buf	 m = { 0 };
 	char		*subj, *q;
 
@@ -292,7 +340,10 @@ message_compose(const char *from, const char *to, const char *subject,
 	buf_printf(&m, "To: %s\r\n", to);
 	buf_adds(&m, "Subject: ");
 	header_text(&m, subj, 9);
-	header_message_id(&m, from);
+	if (msgid != NULL && message_header_ok(msgid))
+		buf_printf(&m, "Message-ID: %s\r\n", msgid);
+	else
+		header_message_id(&m, from);
 	buf_adds(&m, "MIME-Version: 1.0\r\n"
 	    "Content-Type: text/plain; charset=UTF-8\r\n"
 	    "Content-Transfer-Encoding: quoted-printable\r\n"

@@ -17,7 +17,6 @@
 #include "base/conf.h"
 #include "base/scoreboard.h"
 #include "base/log.h"
-#include "mail/mailer.h"
 #include "proc/master.h"
 #include "proc/privdrop.h"
 #include "proc/worker.h"
@@ -110,11 +109,12 @@ main(int argc, char *argv[])
 	log_set_debug(debug || cf->debug);
 
 	if (mailer) {
+		/* A master of mail_concurrency mailers and no workers. */
 		if (privdrop_config(NULL, foreground) == -1)
 			exit(1);
 		log_init("signet-mailer", strcmp(cf->log, "syslog") == 0);
 		scoreboard_init(NULL, 1, 1);
-		return mailer_run();
+		return master_run(-1);
 	}
 	/* libfcgi reads its allow-list of web servers at FCGX_Init(). */
 	if (*cf->web_server_addrs != '\0' &&
@@ -150,7 +150,6 @@ main(int argc, char *argv[])
 		rc = worker_run(fd, true);
 	} else
 		rc = master_run(fd);
-	if (strncmp(cf->listen, "unix:", 5) == 0 && fd != 0)
-		(void)unlink(cf->listen + 5);
+	master_unlisten();
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,9 +25,19 @@
 #include "proc/worker.h"
 #include "base/xmalloc.h"
 
-/* More deaths than this within CRASH_WINDOW seconds: give up loudly. */
+/*
+ * More deaths than CRASH_MAX within CRASH_WINDOW seconds is a burst: a
+ * crash at start-up (a bad library, a full disk) that respawning at once
+ * would only repeat, as fast as fork(2) goes.  The master then starts no
+ * child for a while (master_backoff(): 1, 2, 4 ... 60 s, one step further
+ * for each burst in a row) and tries again, for ever: nobody may be
+ * there to restart it.  A step is forgotten once the children ran
+ * BACKOFF_CALM seconds without a burst.
+ */
 #define CRASH_MAX	20
 #define CRASH_WINDOW	10
+#define BACKOFF_MAX	60
+#define BACKOFF_CALM	60
 
 static volatile sig_atomic_t	got_term, got_hup, got_chld, got_alrm;
 
@@ -49,6 +61,10 @@ on_signal(int sig)
 	}
 }
 
+/* The unix socket we bound, and its inode then, for master_unlisten(). */
+static char		*bound_path;
+static struct stat	 bound;
+
 static int
 listen_unix(const char *path)
 {
@@ -69,12 +85,30 @@ listen_unix(const char *path)
 	(void)unlink(path);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
 	    chmod(path, (mode_t)cf->socket_mode) == -1 ||
+	    stat(path, &bound) == -1 ||
 	    listen(fd, (int)cf->backlog) == -1) {
 		log_crit("listen: %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
+	bound_path = xstrdup(path);
 	return fd;
+}
+
+void
+master_unlisten(void)
+{
+	struct stat	st;
+
+	/*
+	 * Only the socket we made: a signet started while we were stopping
+	 * (a supervisor that does not wait) may have bound the path anew.
+	 */
+	if (bound_path != NULL && stat(bound_path, &st) == 0 &&
+	    st.st_dev == bound.st_dev && st.st_ino == bound.st_ino)
+		(void)unlink(bound_path);
+	free(bound_path);
+	bound_path = NULL;
 }
 
 static int
@@ -133,9 +167,9 @@ master_listen(void)
 }
 
 static unsigned		generation;
-static int		listen_fd;
+static int		listen_fd = -1;
 
-/* Fork a child into a free slot: a worker, or the mailer. */
+/* Fork a child into a free slot: a worker, or a mailer. */
 static void
 spawn(bool mailer)
 {
@@ -160,7 +194,8 @@ spawn(bool mailer)
 	case 0:
 		sb_slot = i;
 		if (mailer) {
-			close(listen_fd);
+			if (listen_fd != -1)
+				close(listen_fd);
 			exit(mailer_run());
 		}
 		exit(worker_run(listen_fd, false));
@@ -168,6 +203,12 @@ spawn(bool mailer)
 		sb->slots[i].pid = pid;
 		/* The slot's route says "mailer" for the mailer's lifetime. */
 	}
+}
+
+static bool
+is_mailer(const struct slot *s)
+{
+	return strcmp(s->route, "mailer") == 0;
 }
 
 /* How many live children of the current generation, by kind. */
@@ -181,12 +222,23 @@ count(int *workers, int *mailers)
 		if (sb->slots[i].pid == 0 ||
 		    sb->slots[i].generation != generation)
 			continue;
-		if (strcmp(sb->slots[i].route, "mailer") == 0 &&
-		    sb->slots[i].pid != 0)
+		if (is_mailer(&sb->slots[i]))
 			(*mailers)++;
 		else
 			(*workers)++;
 	}
+}
+
+/* Live workers of any generation: is anyone taking connections? */
+static int
+live_workers(void)
+{
+	int	i, n = 0;
+
+	for (i = 0; i < SLOTS_MAX; i++)
+		if (sb->slots[i].pid != 0 && !is_mailer(&sb->slots[i]))
+			n++;
+	return n;
 }
 
 static int
@@ -265,16 +317,118 @@ reload(void)
 	log_info("configuration reloaded; replacing the workers");
 }
 
+long
+master_backoff(unsigned step)
+{
+	if (step == 0)
+		return 0;
+	if (step > 6)
+		return BACKOFF_MAX;
+	return 1L << (step - 1) > BACKOFF_MAX ? BACKOFF_MAX : 1L << (step - 1);
+}
+
+/* Milliseconds on the monotonic clock. */
+static long long
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * While no worker runs, connections would wait in the queue for nobody
+ * (nginx holds each for fastcgi_read_timeout): close them at once, so the
+ * web server answers 502 now and a health check sees the outage.
+ */
+static void
+refuse_waiting(void)
+{
+	int	fd, n = 0;
+
+	while ((fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC)) != -1) {
+		close(fd);
+		n++;
+	}
+	if (n > 0)
+		log_limited(LOG_WARNING, "master refuses",
+		    "no worker runs: closed %d waiting connection%s", n,
+		    n == 1 ? "" : "s");
+}
+
+/*
+ * The crash accounting: deaths in the current window, backoff state.
+ * Times in milliseconds on the monotonic clock.
+ */
+struct crashes {
+	long long	start;		/* window opened */
+	int		n;		/* deaths in it */
+	unsigned	step;		/* bursts in a row */
+	long long	resume;		/* backing off until then; 0: not */
+	long long	resumed;	/* when the last backoff ended */
+};
+
+/* bad more abnormal deaths at now: back off on a burst. */
+static void
+crashed(struct crashes *c, int bad, long long now)
+{
+	long	delay;
+
+	if (now - c->start > CRASH_WINDOW * 1000) {
+		c->start = now;
+		c->n = 0;
+	}
+	if ((c->n += bad) <= CRASH_MAX)
+		return;
+	if (c->step > 0 && c->resumed != 0 &&
+	    now - c->resumed >= BACKOFF_CALM * 1000)
+		c->step = 0;
+	c->step++;
+	delay = master_backoff(c->step);
+	log_crit("%d children died within %d s: starting none for %ld s "
+	    "(backoff step %u), then trying again", c->n, CRASH_WINDOW,
+	    delay, c->step);
+	c->resume = now + delay * 1000;
+	c->n = 0;
+	c->start = now;
+}
+
+/*
+ * Sleep until a signal, or until timeout milliseconds (-1: none) pass,
+ * or, when watch is set, until a connection waits on the listening
+ * socket.  Signals get through only here.
+ */
+static void
+wait_for(long long timeout, bool watch, const sigset_t *mask)
+{
+	struct pollfd	pfd;
+	struct timespec	ts;
+
+	pfd.fd = listen_fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	ts.tv_sec = (time_t)(timeout / 1000);
+	ts.tv_nsec = (long)(timeout % 1000) * 1000000L;
+	(void)ppoll(watch ? &pfd : NULL, watch ? 1 : 0,
+	    timeout >= 0 ? &ts : NULL, mask);
+}
+
 int
 master_run(int fd)
 {
 	struct sigaction	 sa;
 	sigset_t		 block, empty;
-	time_t			 crash_start = 0;
-	int			 crashes = 0, w, m, i;
-	bool			 stopping = false;
+	struct crashes		 c;
+	long long		 now, timeout;
+	int			 w, m, i;
+	bool			 stopping = false, watch;
 
 	listen_fd = fd;
+	/* Workers wait on it with a timeout, and so does refuse_waiting(). */
+	if (fd != -1)
+		(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	memset(&c, 0, sizeof(c));
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -293,27 +447,24 @@ master_run(int fd)
 	sigprocmask(SIG_BLOCK, &block, NULL);
 	sigemptyset(&empty);
 
-	log_info("signet %s master started, %ld workers", PACKAGE_VERSION,
-	    cf->workers);
+	if (fd == -1)
+		log_info("signet %s mailer master started, %ld mailers",
+		    PACKAGE_VERSION, cf->mail_concurrency);
+	else
+		log_info("signet %s master started, %ld workers, %ld mailers",
+		    PACKAGE_VERSION, cf->workers, cf->mail_concurrency);
 	for (;;) {
+		log_tick();
+		now = mono_ms();
 		if (got_chld) {
 			got_chld = 0;
-			if ((i = reap()) > 0 && !stopping) {
-				if (time(NULL) - crash_start > CRASH_WINDOW) {
-					crash_start = time(NULL);
-					crashes = 0;
-				}
-				if ((crashes += i) > CRASH_MAX) {
-					log_crit("%d children died within %d s: "
-					    "giving up", crashes, CRASH_WINDOW);
-					signal_children(SIGKILL, false);
-					return 1;
-				}
-			}
+			if ((i = reap()) > 0 && !stopping)
+				crashed(&c, i, now);
 		}
 		if (got_term && !stopping) {
 			stopping = true;
-			log_info("stopping: letting requests in flight finish");
+			log_info("stopping: letting requests in flight and "
+			    "queued finish");
 			signal_children(SIGTERM, false);
 			alarm((unsigned)cf->shutdown_timeout);
 		} else if (got_term > 1 || got_alrm) {
@@ -327,19 +478,33 @@ master_run(int fd)
 			got_hup = 0;
 			reload();
 		}
+		timeout = -1;
+		watch = false;
 		if (stopping) {
 			if (live_children() == 0) {
 				log_info("stopped");
 				return 0;
 			}
+		} else if (c.resume != 0 && now < c.resume) {
+			/* Backing off: start nothing; fail fast if none runs. */
+			timeout = c.resume - now;
+			watch = listen_fd != -1 && live_workers() == 0;
+			if (watch)
+				refuse_waiting();
 		} else {
+			if (c.resume != 0) {
+				log_warn("backoff of %ld s over: starting the "
+				    "children again", master_backoff(c.step));
+				c.resume = 0;
+				c.resumed = now;
+			}
 			count(&w, &m);
-			for (; w < cf->workers; w++)
+			for (; listen_fd != -1 && w < cf->workers; w++)
 				spawn(false);
-			if (m == 0)
+			for (; m < cf->mail_concurrency; m++)
 				spawn(true);
 			signal_children(SIGTERM, true);
 		}
-		sigsuspend(&empty);
+		wait_for(timeout, watch, &empty);
 	}
 }

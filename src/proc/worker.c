@@ -3,11 +3,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -36,14 +39,18 @@ on_signal(int sig)
  * Answer one accepted request and log it.  A matched request is logged by
  * its route's pattern, not its path: a path segment can be a secret (the
  * FreeSewing confirmation id of /confirm/signup/<id>), and secrets never
- * reach a log line.
+ * reach a log line.  A request that failed (4xx, 5xx) is logged through
+ * log_limited(), one line per route and status every few seconds: an
+ * anonymous client sending garbage in a loop, or clients retrying while
+ * the database is away, must not be able to fill the log.
  */
 static void
 serve(FCGX_Request *f)
 {
 	struct req	 r;
 	struct problem	 p;
-	char		 path[160];
+	char		 path[160], kind[80];
+	const char	*what;
 	int		 rc;
 
 	memset(&p, 0, sizeof(p));
@@ -51,11 +58,74 @@ serve(FCGX_Request *f)
 	route_dispatch(&r, rc == 0 ? NULL : &p);
 	db_rollback();	/* a handler that failed midway leaves no transaction */
 	req_send(&r);
-	log_info("%s %s %s %d %.1fms", r.id, r.method, r.route != NULL ?
-	    r.route->pattern : log_escape(path, sizeof(path), r.path,
-	    strlen(r.path)), r.status, req_elapsed_ms(&r));
+	what = r.route != NULL ? r.route->pattern : log_escape(path,
+	    sizeof(path), r.path, strlen(r.path));
+	if (r.status < 400)
+		log_info("%s %s %s %d %.1fms", r.id, r.method, what, r.status,
+		    req_elapsed_ms(&r));
+	else {
+		/* The kind: nothing the client chose, so a bounded set. */
+		snprintf(kind, sizeof(kind), "req %s %d", r.route != NULL ?
+		    r.route->pattern : "-", r.status);
+		log_limited(LOG_INFO, kind, "%s %s %s %d %.1fms", r.id,
+		    r.method, what, r.status, req_elapsed_ms(&r));
+	}
 	req_free(&r);
 	scoreboard_busy(NULL);
+}
+
+/* Milliseconds on the monotonic clock. */
+static long long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Asked to stop: the connections waiting in the socket's queue were
+ * handed to signet already, and a worker that left them there would make
+ * the web server answer 502 to each once the socket closes.  So take
+ * them until the queue is empty, then go.  For at most half of
+ * shutdown_timeout: the master kills what still runs at shutdown_timeout,
+ * and the last request taken needs time to finish.  Under a load that
+ * never lets the queue empty, what is left waits for whoever has the
+ * socket next (systemd's socket unit keeps it open across a restart).
+ * Returns how many requests were served.
+ */
+static unsigned long
+drain(FCGX_Request *f, int fd)
+{
+	struct pollfd		pfd;
+	long long		end;
+	unsigned long		served = 0;
+	int			rc;
+
+	end = now_ms() + cf->shutdown_timeout * 500;
+	for (;;) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLIN))
+			break;		/* nothing waits */
+		if (now_ms() >= end) {
+			log_warn("stopping with connections still queued: "
+			    "shutdown_timeout / 2 has passed");
+			break;
+		}
+		if ((rc = FCGX_Accept_r(f)) < 0) {
+			if (rc == -EAGAIN || rc == -EWOULDBLOCK ||
+			    rc == -EINTR)
+				continue;	/* another worker took it */
+			break;
+		}
+		serve(f);
+		FCGX_Finish_r(f);
+		served++;
+	}
+	return served;
 }
 
 /* Reload in a master-less process: swap the configuration in place. */
@@ -72,23 +142,36 @@ int
 worker_run(int fd, bool standalone)
 {
 	struct sigaction	 sa;
-	sigset_t		 none;
+	sigset_t		 none, block;
 	struct epoll_event	 ev;
 	int			 ep;
 	FCGX_Request		 f;
 	pid_t			 master = getppid();
 
+	/*
+	 * SIGTERM, SIGINT and SIGHUP get through only while we wait for a
+	 * connection (epoll_pwait() below).  Anywhere else a signal would
+	 * interrupt a system call that no SA_RESTART restarts: libfcgi's
+	 * accept polls a new unix connection for its first bytes and, when
+	 * that poll(2) fails with EINTR, closes the connection unanswered
+	 * (nginx: "writev() failed (32: Broken pipe)", a 502) -- the rare
+	 * failed request of a SIGHUP under load.
+	 */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART;	/* never cut a request in flight */
+	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
-	sigemptyset(&none);	/* the master forks with its signals blocked */
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	sigemptyset(&none);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_SETMASK, &block, NULL);
 
 	/*
 	 * The listening socket is non-blocking and waited on with a timeout,
@@ -110,19 +193,23 @@ worker_run(int fd, bool standalone)
 	}
 	(void)db_ready();	/* connect early; a failure retries later */
 	while (!stop) {
+		log_tick();
 		if (reload && standalone) {
 			reload = 0;
 			reload_in_place();
 		}
 		if (!standalone && getppid() != master)
 			break;		/* the master is gone: so are we */
-		if (epoll_wait(ep, &ev, 1, 1000) <= 0)
+		if (epoll_pwait(ep, &ev, 1, 1000, &none) <= 0)
 			continue;
 		if (FCGX_Accept_r(&f) < 0)
 			continue;	/* another worker took it, or EINTR */
 		serve(&f);
 		FCGX_Finish_r(&f);
 	}
+	if (stop)
+		log_debug("drained %lu queued requests", drain(&f, fd));
+	log_tick();
 	FCGX_Free(&f, 0);
 	close(ep);
 	db_close();
