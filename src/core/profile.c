@@ -70,22 +70,18 @@ profile_get(const char *gid, struct user *u, struct problem *p)
 }
 
 int
-profile_update(long long id, const struct profile_changes *c, struct user *u,
-    struct problem *p)
+profile_check(long long id, const struct profile_changes *c, struct problem *p)
 {
-	struct user_changes	 ch = { .username = c->username, .name = c->name,
-	    .language = c->language, .timezone = c->timezone,
-	    .consent = c->consent };
-	const char		*why;
-	int			 used, done;
+	const char	*why;
+	int		 used;
 
-	memset(u, 0, sizeof(*u));
 	if (c->username != NULL) {
 		if (!validate_username(c->username, &why))
 			problem_field(p, "username", why);
-		else if ((used = db_user_name_used(c->username, id)) == -1)
-			goto dberr;
-		else if (used)
+		else if ((used = db_user_name_used(c->username, id)) == -1) {
+			problem_db(p);
+			return -1;
+		} else if (used)
 			problem_field(p, "username", NOT_AVAILABLE);
 	}
 	if (c->name != NULL && !validate_name(c->name, &why))
@@ -99,6 +95,21 @@ profile_update(long long id, const struct profile_changes *c, struct user *u,
 		p->kind = PROB_VALIDATION;
 		return -1;
 	}
+	return 0;
+}
+
+int
+profile_update(long long id, const struct profile_changes *c, struct user *u,
+    struct problem *p)
+{
+	struct user_changes	 ch = { .username = c->username, .name = c->name,
+	    .language = c->language, .timezone = c->timezone,
+	    .consent = c->consent };
+	int			 done;
+
+	memset(u, 0, sizeof(*u));
+	if (profile_check(id, c, p) == -1)
+		return -1;
 	if ((done = db_user_update(id, &ch, u)) == -1) {
 		/* Taken between the check and the update. */
 		if (c->username != NULL &&

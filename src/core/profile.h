@@ -37,6 +37,15 @@ int	 profile_update(long long id, const struct profile_changes *c,
 	    __attribute__((warn_unused_result));
 
 /*
+ * profile_update()'s checks alone, changing nothing: 0, or -1 with the
+ * same problem.  For a wire that changes the profile and the password in
+ * one request (BEdita's PATCH /auth/user): all of it is checked before
+ * any of it is changed.
+ */
+int	 profile_check(long long id, const struct profile_changes *c,
+	    struct problem *p) __attribute__((warn_unused_result));
+
+/*
  * A sensitive change (password without the current one, address,
  * deletion) asks for a session whose password was entered at most
  * reauth_window seconds ago (auth_time, from the token; 0 turns the rule
