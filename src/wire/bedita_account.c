@@ -29,13 +29,16 @@ static const struct field_name change_names[] = {
 	{ "link", "change_url" },
 };
 
-/* Is the n bytes at s a separator of include names: ',' or "%2C"? */
+/*
+ * The length of the separator of include names at s (before end): ','
+ * or "%2C"; 0 when there is none.
+ */
 static size_t
-include_sep(const char *s, size_t n)
+include_sep(const char *s, const char *end)
 {
-	if (n >= 1 && *s == ',')
+	if (end - s >= 1 && *s == ',')
 		return 1;
-	if (n >= 3 && s[0] == '%' && s[1] == '2' && (s[2] == 'C' ||
+	if (end - s >= 3 && s[0] == '%' && s[1] == '2' && (s[2] == 'C' ||
 	    s[2] == 'c'))
 		return 3;
 	return 0;
@@ -60,30 +63,24 @@ shown(const char *s, size_t n)
 bool
 bedita_include_ok(const char *query, char **bad)
 {
-	const char	*s = query, *p, *end;
-	size_t		 n, sep;
+	const char	*s, *end, *name;
+	size_t		 n;
 
 	*bad = NULL;
-	while (*s != '\0') {
-		n = strcspn(s, "&");
-		if (n >= 8 && strncmp(s, "include=", 8) == 0) {
-			end = s + n;
-			for (p = s + 8; p < end; p += n + sep) {
-				for (n = 0; p + n < end &&
-				    include_sep(p + n, (size_t)(end - p - n)) == 0;
-				    n++)
-					;
-				sep = include_sep(p + n, (size_t)(end - p - n));
-				if (n > 0 && (n != 5 || memcmp(p, "roles", 5) != 0)) {
-					*bad = shown(p, n);
-					return false;
-				}
+	for (s = query; *s != '\0'; s = *end != '\0' ? end + 1 : end) {
+		end = s + strcspn(s, "&");
+		if (end - s < 8 || strncmp(s, "include=", 8) != 0)
+			continue;
+		for (name = s + 8; name < end;
+		    name += n + include_sep(name + n, end)) {
+			for (n = 0; name + n < end &&
+			    include_sep(name + n, end) == 0; n++)
+				;
+			if (n > 0 && (n != 5 || memcmp(name, "roles", 5) != 0)) {
+				*bad = shown(name, n);
+				return false;
 			}
-			n = (size_t)(end - s);
 		}
-		s += n;
-		if (*s == '&')
-			s++;
 	}
 	return true;
 }
