@@ -11,6 +11,7 @@
 #include "base/xmalloc.h"
 #include "core/account.h"
 #include "core/code.h"
+#include "core/throttle.h"
 #include "core/token.h"
 #include "wire/bedita.h"
 #include "wire/req.h"
@@ -189,18 +190,32 @@ reply_pair(struct req *r, struct json_object *m, bool renewing)
  * grant_type "client_credentials" {client_id, client_secret}: an
  * application listed in bedita_clients_file gets a token pair of its own,
  * with no user (token_issue_app()).  Anything else is BEdita 4's 401 "App
- * authentication failed".
+ * authentication failed", and counts as a failed login of the client's
+ * address (throttle_login_addr_hourly): a secret is guessed no faster
+ * than a password.
  */
 static void
 client_credentials(struct req *r)
 {
+	struct problem	 p = { 0 };
 	const char	*id, *secret;
 	char		*name;
 
+	if (throttle_client("login-addr", r->remote,
+	    cf->throttle_login_addr_hourly, false, &p) == -1) {
+		bedita_fail(r, &p);
+		return;
+	}
 	id = bedita_string(r, "client_id");
 	secret = bedita_string(r, "client_secret");
 	if (id == NULL || secret == NULL ||
 	    !bedita_client_check(cf->bedita_clients, id, secret, &name)) {
+		if (throttle_client("login-addr", r->remote,
+		    cf->throttle_login_addr_hourly, true, &p) == -1 &&
+		    p.kind != PROB_RATE_LIMITED) {
+			bedita_fail(r, &p);
+			return;
+		}
 		bedita_error(r, 401, "App authentication failed", NULL, NULL);
 		return;
 	}

@@ -534,3 +534,21 @@ def test_client_credentials(make_signet, smtp, unique, tmp_path, api):
     r = api.post("/auth", json=creds)
     bedita_error(r, 401, "App authentication failed")
     assert "s3cret" not in stack.signet.log_text()
+
+
+def test_client_credentials_throttled(make_signet, tmp_path, pg):
+    """Wrong credentials count as failed logins of the address."""
+    stack = make_signet(bedita_clients_file=clients_file(tmp_path, CLIENTS),
+                        throttle_exempt="", throttle_login_addr_hourly=2)
+    pg.sql("DELETE FROM throttles WHERE key LIKE 'login-addr:%'")
+    try:
+        wrong = {"grant_type": "client_credentials", "client_id": "myapp",
+                 "client_secret": "guess"}
+        for _ in range(2):
+            bedita_error(stack.api.post("/auth", json=wrong), 401,
+                         "App authentication failed")
+        r = stack.api.post("/auth", json=dict(wrong, client_secret="s3cret-value-0123456789"))
+        bedita_error(r, 429, "Too Many Requests")
+        assert int(r.headers["Retry-After"]) > 0
+    finally:
+        pg.sql("DELETE FROM throttles WHERE key LIKE 'login-addr:%'")
