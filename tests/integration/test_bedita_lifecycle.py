@@ -1,17 +1,13 @@
 """BEdita personality, the account after login (issue 13): GET/PATCH /auth/user, the 4.x
-GET /auth alias, POST/PATCH /auth/change (reset by link), POST /auth/optout, and the
-client-credentials grant of POST /auth, with the mails read from the SMTP sink."""
+GET /auth alias, POST/PATCH /auth/change (reset by link) and POST /auth/optout, with the
+mails read from the SMTP sink.  Applications' own logins: test_bedita_clients.py."""
 
-import base64
-import json
-import os
-import re
 import time
 
-from harness.flows import (JSONAPI, PASSWORD, at_once, bedita_auth, bedita_error,
-                           bedita_link, bedita_signup, bedita_signup_activate,
-                           bedita_signup_mail, freesewing_login, link_query, make_project,
-                           unicat_login)
+from harness.flows import (JSONAPI, PASSWORD, at_once, bedita_active_user, bedita_auth,
+                           bedita_error, bedita_link, bedita_login, bedita_patch,
+                           bedita_renew, bedita_signup_activate, bedita_signup_mail,
+                           freesewing_login, link_query, make_project, unicat_login)
 
 NEW_PASSWORD = "harbour-violet-compass-97"
 CHANGE_URL = "https://app.example.org/change"
@@ -25,26 +21,10 @@ def bearer(token):
     return {"Authorization": "Bearer " + token}
 
 
-def login(api, ident, password=None):
-    """POST /auth for ident: (jwt, renew)."""
-    r = api.post("/auth", json={"username": ident["username"],
-                                "password": password or ident["password"]})
-    assert r.status_code == 200, r.text
-    return r.json()["meta"]["jwt"], r.json()["meta"]["renew"]
-
-
-def active_user(api, smtp, unique):
-    """A BEdita account, activated and logged in: the identity with jwt and renew."""
-    ident = bedita_signup_activate(api, smtp, unique)
-    ident["jwt"], ident["renew"] = login(api, ident)
-    return ident
-
-
-def patch(api, path, body, token=None, **kw):
-    headers = kw.pop("headers", {})
-    if token:
-        headers.update(bearer(token))
-    return api.request("PATCH", path, json=body, headers=headers, **kw)
+login = bedita_login
+active_user = bedita_active_user
+patch = bedita_patch
+renew = bedita_renew
 
 
 def whoami(api, token, path="/auth/user"):
@@ -53,19 +33,10 @@ def whoami(api, token, path="/auth/user"):
     return r.json()
 
 
-def claims(token):
-    part = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-
-
 def forget_throttles(pg, subject):
     """Drop the throttle counters of an address or a username (the tests ask again
     sooner than the cooldowns allow)."""
     pg.sql("DELETE FROM throttles WHERE key LIKE '%:' || lower($1)", subject)
-
-
-def renew(api, token):
-    return api.post("/auth", json={"grant_type": "refresh_token"}, headers=bearer(token))
 
 
 # ------------------------------------------------------------------------- GET /auth/user
@@ -461,94 +432,3 @@ def test_optout_race_one_wins(api, smtp, unique, pg):
     assert codes[0] == 204 and set(codes[1:]) <= {401, 429}, codes
     forget_throttles(pg, ident["username"])
     assert_gone(api, ident, ident["jwt"])
-
-
-# ------------------------------------------------------------------ client credentials
-
-def clients_file(tmp_path, text):
-    path = os.path.join(str(tmp_path), "bedita-clients")
-    with open(path, "w") as f:
-        f.write(text)
-    os.chmod(path, 0o600)
-    return path
-
-
-CLIENTS = """# applications that may log in by themselves
-myapp   s3cret-value-0123456789   My App
-  other othersecret
-lonely
-"""
-
-
-def test_client_credentials(make_signet, smtp, unique, tmp_path, api):
-    path = clients_file(tmp_path, CLIENTS)
-    stack = make_signet(bedita_clients_file=path)
-    creds = {"grant_type": "client_credentials", "client_id": "myapp",
-             "client_secret": "s3cret-value-0123456789"}
-    r = stack.api.post("/auth", json=creds)
-    assert r.status_code == 200, r.text
-    body = r.json()
-    assert set(body) == {"meta", "links"}
-    jwt, app_renew = body["meta"]["jwt"], body["meta"]["renew"]
-    c = claims(jwt)
-    assert c["app"] == {"id": "myapp", "name": "My App"} and c["sub"] == "app:myapp"
-    assert c["typ"] == "access" and claims(app_renew)["typ"] == "renew"
-    assert "s3cret" not in r.text
-    # A name is optional (the id then), and a JSON:API wrapper is read too.
-    r = stack.api.post("/auth", json={"data": {"attributes": {
-        "grant_type": "client_credentials", "client_id": "other",
-        "client_secret": "othersecret"}}})
-    assert r.status_code == 200, r.text
-    assert claims(r.json()["meta"]["jwt"])["app"] == {"id": "other", "name": "other"}
-    # Wrong or missing credentials.
-    for bad in ({"client_secret": "s3cret-value-012345678"},
-                {"client_secret": "s3cret-value-0123456789x"},
-                {"client_secret": "othersecret"}, {"client_secret": ""},
-                {"client_secret": None}, {"client_id": "nobody"},
-                {"client_id": "lonely", "client_secret": ""},
-                {"client_id": "# applications", "client_secret": "that"}):
-        r = stack.api.post("/auth", json=dict(creds, **bad))
-        bedita_error(r, 401, "App authentication failed")
-    # The app's renew token gives a new app pair; its access token is no user.
-    r = renew(stack.api, app_renew)
-    assert r.status_code == 200, r.text
-    assert claims(r.json()["meta"]["jwt"])["app"]["id"] == "myapp"
-    assert r.json()["meta"]["renew"] != app_renew
-    bedita_error(renew(stack.api, jwt), 401, "Login request not successful")
-    for path_ in ("/auth/user", "/auth"):
-        r = stack.api.get(path_, headers=bearer(jwt))
-        bedita_error(r, 401, "Authentication is required to continue")
-    r = patch(stack.api, "/auth/user", {"name": "App"}, jwt)
-    bedita_error(r, 401, "Authentication is required to continue")
-    # A user logging in alongside is unaffected.
-    ident = active_user(stack.api, smtp, unique)
-    assert whoami(stack.api, ident["jwt"])["data"]["id"] == ident["id"]
-    # An application taken out of the file: its renew token is refused.
-    with open(path, "w") as f:
-        f.write("other othersecret\n")
-    stack.signet.reload(stack.signet.extra_config)
-    bedita_error(renew(stack.api, app_renew), 401, "Application unauthorized")
-    r = stack.api.post("/auth", json=creds)
-    bedita_error(r, 401, "App authentication failed")
-    # Without bedita_clients_file no application logs in.
-    r = api.post("/auth", json=creds)
-    bedita_error(r, 401, "App authentication failed")
-    assert "s3cret" not in stack.signet.log_text()
-
-
-def test_client_credentials_throttled(make_signet, tmp_path, pg):
-    """Wrong credentials count as failed logins of the address."""
-    stack = make_signet(bedita_clients_file=clients_file(tmp_path, CLIENTS),
-                        throttle_exempt="", throttle_login_addr_hourly=2)
-    pg.sql("DELETE FROM throttles WHERE key LIKE 'login-addr:%'")
-    try:
-        wrong = {"grant_type": "client_credentials", "client_id": "myapp",
-                 "client_secret": "guess"}
-        for _ in range(2):
-            bedita_error(stack.api.post("/auth", json=wrong), 401,
-                         "App authentication failed")
-        r = stack.api.post("/auth", json=dict(wrong, client_secret="s3cret-value-0123456789"))
-        bedita_error(r, 429, "Too Many Requests")
-        assert int(r.headers["Retry-After"]) > 0
-    finally:
-        pg.sql("DELETE FROM throttles WHERE key LIKE 'login-addr:%'")

@@ -16,7 +16,7 @@ import threading
 import pytest
 
 import harness
-from harness.flows import PASSWORD, bedita_link, link_query
+from harness.flows import PASSWORD, bedita_link, link_query, secret_file
 
 NODE = "/usr/bin/node"
 SDK_DIR = os.path.join(harness.SRCDIR, "tests", "sdk")
@@ -55,14 +55,6 @@ def require_sdk():
                     pytrace=False)
 
 
-def clients_file(tmp_path):
-    path = os.path.join(str(tmp_path), "bedita-clients")
-    with open(path, "w") as f:
-        f.write("%s %s The SDK walk\n" % (CLIENT_ID, CLIENT_SECRET))
-    os.chmod(path, 0o600)
-    return path
-
-
 def node_env():
     """The environment without proxies (axios honours http_proxy even for loopback)."""
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
@@ -72,7 +64,8 @@ def node_env():
 
 def test_bedita_sdk_walk(make_signet, smtp, unique, pg, tmp_path):
     require_sdk()
-    stack = make_signet(bedita_clients_file=clients_file(tmp_path))
+    stack = make_signet(bedita_clients_file=secret_file(
+        tmp_path, "bedita-clients", "%s %s The SDK walk\n" % (CLIENT_ID, CLIENT_SECRET)))
     username = unique("sdk")
     email = "%s@example.org" % username
     since = smtp.mark()
