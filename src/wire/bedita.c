@@ -1,4 +1,4 @@
-/* signet: the BEdita personality: /signup, /signup/activation, /auth. */
+/* signet: the BEdita personality: its envelope, body fields, resources. */
 #include "config.h"
 
 #include <stdio.h>
@@ -9,10 +9,7 @@
 
 #include "base/conf.h"
 #include "base/xmalloc.h"
-#include "core/account.h"
-#include "core/mfa.h"
 #include "core/code.h"
-#include "core/token.h"
 #include "wire/bedita.h"
 #include "wire/req.h"
 
@@ -91,10 +88,11 @@ static const char *
 rule_of(const char *field, const char **message)
 {
 	*message = NULL;
-	if (strcmp(field, "email") == 0)
+	if (strcmp(field, "email") == 0 || strcmp(field, "contact") == 0)
 		return "email";
 	if (strcmp(field, "activation_url") == 0 ||
-	    strcmp(field, "redirect_url") == 0) {
+	    strcmp(field, "redirect_url") == 0 ||
+	    strcmp(field, "change_url") == 0) {
 		*message = BEDITA_INVALID;
 		return "customUrl";
 	}
@@ -234,12 +232,12 @@ api_key_ok(struct req *r)
 }
 
 /*
- * A body field: at the top level (BEdita's documented form), else in a
- * JSON:API wrapper's data.attributes or data.meta (where BEdita's own
- * clients put activation_url and redirect_url).  NULL when absent or null.
+ * At the top level (BEdita's documented form), else in a JSON:API
+ * wrapper's data.attributes or data.meta (where BEdita's own clients put
+ * activation_url and redirect_url).
  */
-static struct json_object *
-field(const struct req *r, const char *name)
+struct json_object *
+bedita_field(const struct req *r, const char *name)
 {
 	static const char *const parts[] = { "attributes", "meta" };
 	struct json_object	*v, *data, *part;
@@ -262,6 +260,17 @@ field(const struct req *r, const char *name)
 	return NULL;
 }
 
+const char *
+bedita_string(const struct req *r, const char *name)
+{
+	struct json_object	*v;
+
+	if ((v = bedita_field(r, name)) == NULL ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
 bool
 bedita_strings(struct req *r, const char *const *names, size_t n,
     const char **out)
@@ -277,7 +286,7 @@ bedita_strings(struct req *r, const char *const *names, size_t n,
 		if ((optional = *name == '?'))
 			name++;
 		out[i] = NULL;
-		if ((v = field(r, name)) == NULL) {
+		if ((v = bedita_field(r, name)) == NULL) {
 			if (!optional)
 				detail_add(detail, sizeof(detail), name,
 				    "_required", "This field is required");
@@ -296,10 +305,22 @@ bedita_strings(struct req *r, const char *const *names, size_t n,
 	return false;
 }
 
-struct json_object *
-bedita_user_resource(const struct user *u)
+/* o[key] = "<public_url>/<type>/<id><tail>": a resource's link. */
+static void
+add_url(struct json_object *o, const char *key, const char *type,
+    const char *id, const char *tail)
 {
-	struct json_object	*d, *a, *m, *rel, *roles, *l;
+	char	*url;
+
+	url = xasprintf("%s/%s/%s%s", cf->public_url, type, id, tail);
+	json_object_object_add(o, key, json_object_new_string(url));
+	free(url);
+}
+
+struct json_object *
+bedita_user_resource(const struct user *u, bool with_roles)
+{
+	struct json_object	*d, *a, *m, *rel, *roles, *l, *ref, *list;
 	char			 id[24], *s;
 
 	snprintf(id, sizeof(id), "%lld", u->id);
@@ -325,18 +346,27 @@ bedita_user_resource(const struct user *u)
 	json_object_object_add(m, "num_login_err",
 	    json_object_new_int(u->num_login_err));
 	json_object_object_add(m, "verified", jstr(u->verified));
+	json_object_object_add(m, "password_modified",
+	    jstr(u->password_changed));
 	json_object_object_add(m, "locked", json_object_new_boolean(0));
 	json_object_object_add(m, "created", jstr(u->created));
 	json_object_object_add(m, "modified", jstr(u->modified));
 
 	l = json_object_new_object();
-	s = xasprintf("%s/users/%s/roles", cf->public_url, id);
-	json_object_object_add(l, "related", json_object_new_string(s));
-	free(s);
-	s = xasprintf("%s/users/%s/relationships/roles", cf->public_url, id);
-	json_object_object_add(l, "self", json_object_new_string(s));
-	free(s);
+	add_url(l, "related", "users", id, "/roles");
+	add_url(l, "self", "users", id, "/relationships/roles");
 	roles = json_object_new_object();
+	if (with_roles) {
+		/* BEdita shows the data of a relationship it contained. */
+		ref = json_object_new_object();
+		json_object_object_add(ref, "id",
+		    json_object_new_string(BEDITA_ROLE_ID));
+		json_object_object_add(ref, "type",
+		    json_object_new_string("roles"));
+		list = json_object_new_array();
+		json_object_array_add(list, ref);
+		json_object_object_add(roles, "data", list);
+	}
 	json_object_object_add(roles, "links", l);
 	rel = json_object_new_object();
 	json_object_object_add(rel, "roles", roles);
@@ -348,105 +378,39 @@ bedita_user_resource(const struct user *u)
 	json_object_object_add(d, "meta", m);
 	json_object_object_add(d, "relationships", rel);
 	l = json_object_new_object();
-	s = xasprintf("%s/users/%s", cf->public_url, id);
-	json_object_object_add(l, "self", json_object_new_string(s));
-	free(s);
+	add_url(l, "self", "users", id, "");
 	json_object_object_add(d, "links", l);
 	return d;
 }
 
-/*
- * 200 {"meta": {"jwt", "renew"}, "links"} for user gid at epoch, in the
- * session begun at auth_time (0: now).
- */
-static void
-tokens(struct req *r, const char *gid, long epoch, long auth_time)
+struct json_object *
+bedita_role_resource(void)
 {
-	struct json_object	*o, *m;
-	struct problem		 p = { .kind = PROB_INTERNAL };
-	char			*jwt, *renew = NULL;
+	struct json_object	*d, *a, *m, *l, *users, *rel;
 
-	if ((jwt = token_issue(gid, epoch, TOKEN_ACCESS, auth_time,
-	    NULL)) == NULL ||
-	    (renew = token_issue(gid, epoch, TOKEN_RENEW, auth_time,
-	    NULL)) == NULL) {
-		free(jwt);
-		/* The session is over: a login again, not an error. */
-		p.kind = auth_time > 0 ? PROB_LOGIN_FAILED : PROB_INTERNAL;
-		bedita_fail(r, &p);
-		return;
-	}
+	a = json_object_new_object();
+	json_object_object_add(a, "name",
+	    json_object_new_string(BEDITA_ROLE_NAME));
+	json_object_object_add(a, "description",
+	    json_object_new_string("every signet account"));
 	m = json_object_new_object();
-	json_object_object_add(m, "jwt", json_object_new_string(jwt));
-	json_object_object_add(m, "renew", json_object_new_string(renew));
-	o = json_object_new_object();
-	json_object_object_add(o, "meta", m);
-	json_object_object_add(o, "links", bedita_links(r));
-	req_reply(r, 200, o);
-	free(jwt);
-	free(renew);
-}
+	json_object_object_add(m, "unchangeable", json_object_new_boolean(1));
+	l = json_object_new_object();
+	add_url(l, "self", "roles", BEDITA_ROLE_ID, "/relationships/users");
+	add_url(l, "related", "roles", BEDITA_ROLE_ID, "/users");
+	users = json_object_new_object();
+	json_object_object_add(users, "links", l);
+	rel = json_object_new_object();
+	json_object_object_add(rel, "users", users);
 
-/* A string field of the body, or NULL when absent or not a string. */
-static const char *
-string_or_null(const struct req *r, const char *name)
-{
-	struct json_object	*v;
-
-	if ((v = field(r, name)) == NULL ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-/*
- * POST /auth {username, password[, grant_type][, totp]}: a JWT and a renew
- * token; totp (a signet extension) is the second factor of an account that
- * has one.
- *
- * "renew" is a JWT of type renew, as long-lived as "jwt" (an access
- * token): each is refused where the other is due.  BEdita's renewal,
- * grant_type "refresh_token" (or a body without credentials) with the
- * renew token in Authorization, is answered with a fresh pair of the same
- * session while the token is valid, its user active, its epoch current
- * (logout revokes it) and the session younger than session_max_age.  Any
- * failure is BEdita's one 401 "Login request not successful".
- */
-void
-bedita_auth(struct req *r)
-{
-	struct bearer	 b;
-	struct problem	 p = { 0 };
-	struct user	 u;
-	const char	*name, *pw, *grant;
-
-	name = string_or_null(r, "username");
-	pw = string_or_null(r, "password");
-	grant = string_or_null(r, "grant_type");
-	if ((grant != NULL && strcmp(grant, "refresh_token") == 0) ||
-	    (grant == NULL && name == NULL && pw == NULL && r->authz != NULL)) {
-		if (account_bearer(r->authz, TOKEN_RENEW, true, &b, &p) == -1) {
-			if (p.kind == PROB_UNAUTHORIZED)
-				p.kind = PROB_LOGIN_FAILED;
-			bedita_fail(r, &p);
-			return;
-		}
-		tokens(r, b.gid, b.epoch, b.auth_time);
-		account_bearer_free(&b);
-		return;
-	}
-	if ((grant != NULL && strcmp(grant, "password") != 0) ||
-	    name == NULL || pw == NULL) {
-		p.kind = PROB_LOGIN_FAILED;
-		bedita_fail(r, &p);
-		return;
-	}
-	if (account_login(name, LOGIN_USERNAME, pw, r->remote, &u, &p) == -1 ||
-	    mfa_login(&u, string_or_null(r, "totp"), &p) == -1) {
-		bedita_fail(r, &p);
-		db_user_free(&u);
-		return;
-	}
-	tokens(r, u.gid, u.token_epoch, 0);
-	db_user_free(&u);
+	d = json_object_new_object();
+	json_object_object_add(d, "id", json_object_new_string(BEDITA_ROLE_ID));
+	json_object_object_add(d, "type", json_object_new_string("roles"));
+	json_object_object_add(d, "attributes", a);
+	json_object_object_add(d, "meta", m);
+	l = json_object_new_object();
+	add_url(l, "self", "roles", BEDITA_ROLE_ID, "");
+	json_object_object_add(d, "links", l);
+	json_object_object_add(d, "relationships", rel);
+	return d;
 }

@@ -109,7 +109,7 @@ bedita_signup(struct req *r)
 		return;
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, "data", bedita_user_resource(&u));
+	json_object_object_add(o, "data", bedita_user_resource(&u, false));
 	json_object_object_add(o, "links", bedita_links(r));
 	db_user_free(&u);
 	req_reply(r, 202, o);

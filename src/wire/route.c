@@ -106,6 +106,14 @@ static const struct route routes[] = {
 	    "delete_avatar" },
 
 	/* BEdita */
+	{ M_GET, "/auth/user", BEDITA, R_AUTH, bedita_user, "auth_user" },
+	{ M_PATCH, "/auth/user", BEDITA, R_AUTH, bedita_user_update,
+	    "auth_user_update" },
+	{ M_GET, "/auth", BEDITA, R_AUTH, bedita_user, "auth_user_4x" },
+	{ M_POST, "/auth/change", BEDITA, 0, bedita_change_request,
+	    "change_request" },
+	{ M_PATCH, "/auth/change", BEDITA, 0, bedita_change, "change" },
+	{ M_POST, "/auth/optout", BEDITA, 0, bedita_optout, "optout" },
 
 	/* FreeSewing */
 	{ M_GET, "/whoami/jwt", FREESEWING, R_AUTH, freesewing_whoami,

@@ -9,6 +9,8 @@ import base64
 import concurrent.futures
 import hashlib
 import hmac
+import json
+import os
 import re
 import struct
 import subprocess
@@ -210,6 +212,50 @@ def bedita_error(r, status, title, detail=None, code=None):
     assert body["links"]["self"].endswith(r.request.path_url), body
     assert body["links"]["home"].endswith("/home"), body
     return err
+
+
+def bedita_login(api, ident, password=None):
+    """POST /auth for ident, checked 200: (jwt, renew)."""
+    r = api.post("/auth", json={"username": ident["username"],
+                                "password": password or ident["password"]})
+    assert r.status_code == 200, r.text
+    return r.json()["meta"]["jwt"], r.json()["meta"]["renew"]
+
+
+def bedita_active_user(api, smtp, unique):
+    """A BEdita account, activated and logged in: the identity with jwt and renew."""
+    ident = bedita_signup_activate(api, smtp, unique)
+    ident["jwt"], ident["renew"] = bedita_login(api, ident)
+    return ident
+
+
+def bedita_patch(api, path, body, token=None, **kw):
+    """PATCH path with a JSON body, as Bearer token when given."""
+    headers = dict(kw.pop("headers", {}))
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    return api.request("PATCH", path, json=body, headers=headers, **kw)
+
+
+def bedita_renew(api, token):
+    """POST /auth grant_type refresh_token with token (a renew token)."""
+    return api.post("/auth", json={"grant_type": "refresh_token"},
+                    headers={"Authorization": "Bearer " + token})
+
+
+def jwt_claims(token):
+    """The payload of a JWT, unverified."""
+    part = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def secret_file(directory, name, text):
+    """A file only its owner may read (signet refuses secret files others may)."""
+    path = os.path.join(str(directory), name)
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
+    return path
 
 
 def freesewing_signup(api, email, language="en", **extra):

@@ -14,7 +14,7 @@ from harness.flows import (ACTIVATION_URL, JSONAPI, PASSWORD, at_once, bedita_ac
 
 UUID_V4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 META = {"blocked", "last_login", "last_login_err", "num_login_err", "verified", "locked",
-        "created", "modified"}
+        "created", "modified", "password_modified"}
 
 
 def test_signup_202_users_resource(api, smtp, unique, pg):
@@ -46,7 +46,8 @@ def test_signup_202_users_resource(api, smtp, unique, pg):
     assert body["links"]["self"].endswith("/signup")
     assert body["links"]["home"].endswith("/home")
     # Never a password or its hash, in any field.
-    assert PASSWORD not in r.text and "$s1$" not in r.text and "password" not in r.text
+    assert PASSWORD not in r.text and "$s1$" not in r.text
+    assert re.search(r'"password(?!_modified")', r.text) is None
     # The mail is there, and the uuid is stored only as a MAC, valid 24 h.
     link = bedita_link(smtp, ident["email"], since)
     uuid = link_query(link)["uuid"]
@@ -319,11 +320,13 @@ def test_auth_failures_401(api, smtp, unique):
     for body in ({"username": ident["username"], "password": "wrong-" + PASSWORD},
                  {"username": unique("nobody"), "password": PASSWORD},
                  {"username": ident["username"]},
-                 {},
-                 {"username": ident["username"], "password": PASSWORD,
-                  "grant_type": "client_credentials"}):
+                 {}):
         r = api.post("/auth", json=body)
         bedita_error(r, 401, "Login request not successful")
+    # A user's credentials are no application's (test_bedita_lifecycle.py).
+    r = api.post("/auth", json={"username": ident["username"], "password": PASSWORD,
+                                "grant_type": "client_credentials"})
+    bedita_error(r, 401, "App authentication failed")
 
 
 def test_unicat_account_logs_in_through_auth(api, smtp, unique):
@@ -334,10 +337,13 @@ def test_unicat_account_logs_in_through_auth(api, smtp, unique):
 
 
 def test_wrong_method_405_in_bedita_envelope(api):
-    for path in ("/signup/activation", "/auth"):
-        r = api.get(path)
-        bedita_error(r, 405, "Method Not Allowed")
-        assert r.headers["Allow"] == "POST"
+    r = api.get("/signup/activation")
+    bedita_error(r, 405, "Method Not Allowed")
+    assert r.headers["Allow"] == "POST"
+    # GET /auth is 4.x's whoami (test_bedita_lifecycle.py).
+    r = api.put("/auth")
+    bedita_error(r, 405, "Method Not Allowed")
+    assert r.headers["Allow"] == "GET, POST"
     r = api.get("/signup", headers={"Accept": JSONAPI})
     bedita_error(r, 405, "Method Not Allowed")
     assert r.headers["Allow"] == "POST"

@@ -63,7 +63,7 @@ def test_freesewing_ten_at_once_one_wins(api, smtp, unique):
 # --------------------------------------------------- 4. each personality's own envelope
 
 @pytest.mark.parametrize("method,path,who", [
-    ("GET", "/auth/user", "bedita"), ("POST", "/auth/nope", "bedita"),
+    ("GET", "/auth/nope", "bedita"), ("POST", "/auth/user/x", "bedita"),
     ("GET", "/signup/nope", "bedita"), ("GET", "/confirm/nope", "freesewing"),
     ("POST", "/confirm/signup/a/b", "freesewing"), ("GET", "/api/nope", "unicat"),
 ])
