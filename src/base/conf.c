@@ -57,6 +57,7 @@ static const struct cfkey keys[] = {
 	S(public_url, "http://127.0.0.1:8080", true),
 	S(link_prefixes, "", true),
 	S(trusted_proxies, "", true),
+	S(openapi_file, "", true),
 
 	S(database, "dbname=signet", true),
 	S(sql_dir, PKGDATADIR "/sql", true),
@@ -471,6 +472,48 @@ read_secret(const char *key, const char *path, unsigned char **out,
 	return 0;
 }
 
+/*
+ * The largest file read_text() takes: openapi_file is about 100 KiB; a file
+ * far past that is a wrong path, not a document.
+ */
+#define TEXT_FILE_MAX	(4L * 1024 * 1024)
+
+/*
+ * Read a whole file that is not a secret (any mode, any owner) into a new
+ * NUL-terminated buffer (*out, *outlen).  0 or -1 with err.
+ */
+static int
+read_text(const char *key, const char *path, char **out, size_t *outlen,
+    char *err, size_t errsz)
+{
+	struct stat	 st;
+	char		*buf;
+	ssize_t		 n;
+	size_t		 len = 0;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errsz, "%s: %s: %s", key, path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > TEXT_FILE_MAX) {
+		snprintf(err, errsz, "%s: %s: not a regular file of at most "
+		    "%ld bytes", key, path, TEXT_FILE_MAX);
+		close(fd);
+		return -1;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (len < (size_t)st.st_size &&
+	    (n = read(fd, buf + len, (size_t)st.st_size - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
 int
 conf_load_secrets(struct conf *c, char *err, size_t errsz)
 {
@@ -516,6 +559,9 @@ conf_load_secrets(struct conf *c, char *err, size_t errsz)
 			return -1;
 		c->bedita_clients = (char *)pw;
 	}
+	if (*c->openapi_file != '\0' && read_text("openapi_file",
+	    c->openapi_file, &c->openapi, &c->openapi_len, err, errsz) == -1)
+		return -1;
 	return 0;
 }
 
@@ -540,6 +586,7 @@ conf_free(struct conf *c)
 		xfreezero(c->smtp_password, strlen(c->smtp_password));
 	if (c->bedita_clients != NULL)
 		xfreezero(c->bedita_clients, strlen(c->bedita_clients));
+	free(c->openapi);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -32,6 +32,7 @@ struct conf {
 	char		*link_prefixes;
 	char		**links;	/* the prefixes in force, NULL-ended */
 	char		*trusted_proxies;
+	char		*openapi_file;	/* "": GET /api/openapi.yaml is 404 */
 	struct cidrs	 proxies;	/* parsed trusted_proxies */
 
 	/* database */
@@ -110,6 +111,10 @@ struct conf {
 	unsigned char	*totp_key;	/* NULL: no two-factor */
 	size_t		 totp_keylen;
 	char		*bedita_clients;	/* the file's text, or NULL */
+
+	/* loaded by conf_load_secrets() too, not a secret */
+	char		*openapi;	/* openapi_file's text, or NULL */
+	size_t		 openapi_len;
 };
 
 /* The least scrypt_n accepted without scrypt_weak_ok: OWASP's N = 2^14. */
@@ -131,7 +136,7 @@ int	 conf_load(struct conf *c, const char *path, char *err, size_t errsz)
 
 /*
  * Read jwt_secret_file, secret_file, smtp_password_file and
- * bedita_clients_file.  Refuses a
+ * bedita_clients_file, and openapi_file (not a secret: any mode).  Refuses a
  * JWT key under 32 bytes.  Returns 0 or -1 with the reason in err.
  */
 int	 conf_load_secrets(struct conf *c, char *err, size_t errsz)

@@ -306,6 +306,17 @@ req_reply(struct req *r, int status, struct json_object *body)
 	r->status = status;
 	json_object_put(r->out);
 	r->out = body;
+	r->text = NULL;
+}
+
+void
+req_reply_text(struct req *r, int status, const char *type, const char *text,
+    size_t len)
+{
+	req_reply(r, status, NULL);
+	r->text = text;
+	r->textlen = len;
+	r->text_type = type;
 }
 
 void
@@ -381,13 +392,18 @@ req_send(struct req *r)
 		body = json_object_to_json_string_length(r->out,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
 		    &len);
+	else if (r->text != NULL) {
+		body = r->text;
+		len = r->textlen;
+	}
 	n = snprintf(head, sizeof(head),
 	    "Status: %d %s\r\nCache-Control: no-store\r\n",
 	    r->status, reason(r->status));
 	if (body != NULL)
 		n += snprintf(head + n, sizeof(head) - (size_t)n,
-		    "Content-Type: %s\r\n", r->persona != NULL ?
-		    r->persona->content_type : "application/json");
+		    "Content-Type: %s\r\n", r->text != NULL ? r->text_type :
+		    r->persona != NULL ? r->persona->content_type :
+		    "application/json");
 	for (i = 0; i < r->nhdr; i++) {
 		m = snprintf(head + n, sizeof(head) - (size_t)n, "%s: %s\r\n",
 		    r->hdr[i].name, r->hdr[i].value);

@@ -48,6 +48,24 @@ signup_handler(struct req *r)
 	r->persona->signup(r);
 }
 
+/*
+ * GET /api/openapi.yaml: the OpenAPI document of this route table
+ * (doc/openapi.yaml, installed in pkgdatadir), as openapi_file holds it;
+ * 404 when no openapi_file is set.
+ */
+static void
+openapi_document(struct req *r)
+{
+	struct problem	p = { .kind = PROB_NOT_FOUND };
+
+	if (cf->openapi == NULL) {
+		r->persona->fail(r, &p);
+		return;
+	}
+	req_reply_text(r, 200, "application/yaml", cf->openapi,
+	    cf->openapi_len);
+}
+
 #define UNICAT		&unicat_persona, NULL
 #define BEDITA		&bedita_persona, NULL
 #define FREESEWING	&freesewing_persona, NULL
@@ -104,6 +122,9 @@ static const struct route routes[] = {
 	    "upload_avatar" },
 	{ M_POST, "/api/account/delete_avatar", UNICAT, 0, unicat_not_served,
 	    "delete_avatar" },
+
+	/* This table's OpenAPI document, when openapi_file is set */
+	{ M_GET, "/api/openapi.yaml", UNICAT, 0, openapi_document, "openapi" },
 
 	/* BEdita */
 	{ M_GET, "/auth/user", BEDITA, R_AUTH, bedita_user, "auth_user" },
