@@ -4,7 +4,9 @@
 #   need_packages [PKG...]     install the missing ones (apt-get); default: what building
 #                              and running need ($SIGNET_BUILD_PKGS $SIGNET_RUN_PKGS)
 #   need_packages $SIGNET_TEST_PKGS   and what the tests add
+#   need_npm DIR WHAT          DIR's npm packages, as its package-lock.json pins them (npm ci)
 #   need_sdk                   the BEdita JS SDK the SDK walk test runs (npm ci in tests/sdk)
+#   need_redocly               Redocly CLI, which lints doc/openapi.yaml (npm ci in contrib/openapi)
 #   build DIR [CONFIGURE ARGS] VPATH build of the source tree into DIR (relative to the top)
 #   harness ARGS...            Debian's python3 -m harness ARGS: the test harness package
 #                              (tests/harness), which starts and stops PostgreSQL, the mail
@@ -24,18 +26,22 @@ export SIGNET_TOP
 # Debian packages, by purpose.  Build: the compiler, the autotools, the libraries and
 # Check (configure wants it).  Run (contrib/dev/up): PostgreSQL, nginx, and Debian's
 # python3 with what the harness imports.  Test (contrib/dev/test adds them): pytest, the
-# other front ends, systemd-analyze, wrk, and clang for the libFuzzer targets.  The
-# sanitizer build uses gcc's own libasan/libubsan, which come with build-essential.
-# The BEdita SDK walk (tests/sdk, test_bedita_sdk.py) runs Debian's node; need_sdk installs
-# the SDK with npm, and Debian's npm package only where no npm is installed (NodeSource's
-# nodejs carries its own npm and conflicts with Debian's).
+# other front ends, systemd-analyze, wrk, clang for the libFuzzer targets, and YAML and
+# JSON Schema for the check of every exchange against doc/openapi.yaml
+# (tests/harness/openapi.py).  The sanitizer build uses gcc's own libasan/libubsan, which
+# come with build-essential.
+# The BEdita SDK walk (tests/sdk, test_bedita_sdk.py) and Redocly CLI (contrib/openapi,
+# test_openapi.py's lint) run Debian's node; need_npm installs them with npm, and Debian's
+# npm package only where no npm is installed (NodeSource's nodejs carries its own npm and
+# conflicts with Debian's).
 SIGNET_BUILD_PKGS="build-essential autoconf automake libtool pkg-config autoconf-archive
 	libfcgi-dev libjson-c-dev libpq-dev libscrypt-dev libjwt-dev libesmtp-dev check
 	libsubunit-dev libzxcvbn-dev libssl-dev libidn2-dev liboath-dev libqrencode-dev"
 SIGNET_RUN_PKGS="postgresql nginx-light python3 python3-aiosmtpd python3-requests curl"
 # shellcheck disable=SC2034  # used by contrib/dev/test
 SIGNET_TEST_PKGS="python3-pytest python3-pytest-timeout lighttpd apache2
-	libapache2-mod-fcgid spawn-fcgi systemd wrk clang libclang-rt-14-dev oathtool nodejs"
+	libapache2-mod-fcgid spawn-fcgi systemd wrk clang libclang-rt-14-dev oathtool nodejs
+	python3-yaml python3-jsonschema"
 
 say() { printf '==> %s\n' "$*" >&2; }
 warn() { printf 'warning: %s\n' "$*" >&2; }
@@ -81,21 +87,32 @@ need_packages() {
 	[ "$rc" -eq 0 ] || die "apt-get install ${missing[*]} failed"
 }
 
-# need_sdk: the BEdita JS SDK in tests/sdk/node_modules, exactly as tests/sdk/package-lock.json
-# pins it (npm ci, no install scripts), unless it is there already and not older than the
-# lock file.  Without the npm registry it only warns: test_bedita_sdk.py then fails and
-# says why.
-need_sdk() {
-	local dir=$SIGNET_TOP/tests/sdk
+# need_npm DIR WHAT: DIR's (relative to the top) node_modules exactly as its
+# package-lock.json pins them (npm ci, no install scripts), unless they are there already
+# and not older than the lock file.  WHAT says what they are for.  Without the npm registry
+# it only warns: the test that needs them then fails and says why (none skips).
+need_npm() {
+	local dir=$SIGNET_TOP/${1:?need_npm: which directory?} what=${2:-}
 	command -v npm >/dev/null 2>&1 || need_packages npm
 	if [ -f "$dir/node_modules/.package-lock.json" ] &&
 		! [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
 		return 0
 	fi
-	say "npm ci in tests/sdk (the BEdita SDK for test_bedita_sdk.py)"
+	say "npm ci in $1${what:+ ($what)}"
 	(cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund) ||
-		warn "npm ci failed in tests/sdk (is the npm registry reachable?):" \
-			"test_bedita_sdk.py will fail"
+		warn "npm ci failed in $1 (is the npm registry reachable?):" \
+			"${what:-its test} will fail"
+}
+
+# need_sdk: the BEdita JS SDK in tests/sdk/node_modules, for test_bedita_sdk.py.
+need_sdk() {
+	need_npm tests/sdk "the BEdita SDK for test_bedita_sdk.py"
+}
+
+# need_redocly: Redocly CLI in contrib/openapi/node_modules, for test_openapi.py's lint
+# of doc/openapi.yaml.
+need_redocly() {
+	need_npm contrib/openapi "Redocly CLI for test_openapi.py"
 }
 
 # build DIR [CONFIGURE ARGS...]: autoreconf the source tree if needed, configure DIR

@@ -1,16 +1,55 @@
 """HTTP: a small requests client, and a signet behind its own nginx with one on it."""
 
+from urllib.parse import unquote, urlsplit
+
 import requests
+
+
+class Exchange:
+    """One request sent by an Api and the answer it got, as the OpenAPI check reads them
+    (harness/openapi.py): method, path (percent-decoded, as signet routes on it), query,
+    request_headers, request_body (bytes or None), status, headers (case-insensitive),
+    body (bytes), url, and exempt: None, or why the server behind the Api is not
+    signet."""
+
+    __slots__ = ("method", "path", "query", "request_headers", "request_body", "status",
+                 "headers", "body", "url", "exempt")
+
+    def __init__(self, response, exempt=None):
+        req = response.request
+        parts = urlsplit(req.url)
+        self.method = req.method
+        self.path = unquote(parts.path) or "/"
+        self.query = parts.query
+        self.request_headers = req.headers
+        body = req.body
+        self.request_body = body.encode("utf-8") if isinstance(body, str) else body
+        self.status = response.status_code
+        self.headers = response.headers
+        self.body = response.content
+        self.url = req.url
+        self.exempt = exempt
+
+    def __repr__(self):
+        return "%s %s -> %d" % (self.method, self.path, self.status)
 
 
 class Api:
     """A thin requests client for base_url:  api.get("/api/health"),
     api.post("/api/login", json={...}, headers={...}).  Never uses proxies from the
-    environment; every request has a timeout (30 s unless given)."""
+    environment; every request has a timeout (30 s unless given).
 
-    def __init__(self, base_url, timeout=30):
+    Every exchange goes to Api.recorder when one is set (the integration tests set it:
+    each exchange is then checked against doc/openapi.yaml).  An Api on a server that
+    is not signet says so, and why, with exempt="...": its exchanges are counted but
+    not checked."""
+
+    recorder = None
+
+    def __init__(self, base_url, timeout=30, exempt=None):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.exempt = exempt
         self.session = requests.Session()
         self.session.trust_env = False  # no http_proxy for loopback
 
@@ -20,7 +59,11 @@ class Api:
     def request(self, method, path, **kw):
         kw.setdefault("timeout", self.timeout)
         kw.setdefault("allow_redirects", False)
-        return self.session.request(method, self.url(path), **kw)
+        r = self.session.request(method, self.url(path), **kw)
+        recorder = Api.recorder
+        if recorder is not None:
+            recorder(Exchange(r, self.exempt))
+        return r
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)

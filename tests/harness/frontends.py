@@ -374,7 +374,8 @@ class EchoStack:
         except Exception:
             self.stop()
             raise
-        self.api = Api(self.url)
+        self.api = Api(self.url, exempt="a FastCGI echo responder behind the front end, "
+                       "not signet")
 
     def _start(self, tmp):
         port = free_port()

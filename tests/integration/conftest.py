@@ -23,6 +23,17 @@ again if a test stopped them, restarts the shared signet with the base config if
 restarted it with extras (or stopped it), clears the SMTP sink, and fails the test if the
 shared signet died or any signet logged a sanitizer report during it.
 
+The same guard checks the test's HTTP exchanges against doc/openapi.yaml: every request an
+Api sent during the test (and the fixtures it used) and its answer must be what the
+document says (harness/openapi.py has the rules); each mismatch fails the test, named with
+the exchange.  What a test must do that the document does not describe is said, with the
+reason, never skipped silently:
+  @pytest.mark.openapi_exempt("nginx answers 502 for the request of a killed worker",
+                              status=502)      # only those statuses (int or tuple);
+                                               # without status=, all of the test's
+  Api(url, exempt="an echo responder, not signet")   # a server that is not signet
+The session's last lines count the exchanges checked and list the exempted ones by reason.
+
 Example:
 
     from harness import extract_code
@@ -49,6 +60,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import harness  # noqa: E402  (after the path is set)
 from harness import Api, Keys, Nginx, Postgres, Signet, SmtpSink, Stack, free_port  # noqa: E402
 from harness.frontends import selected, start_frontend  # noqa: E402
+
+OPENAPI_PATH = os.path.join(harness.SRCDIR, "doc", "openapi.yaml")
 
 # Session objects already made (the guard touches only these) and every Signet made.
 _SESSION = {}
@@ -185,12 +198,12 @@ def frontend(frontend_stack):
 
 
 @pytest.fixture(autouse=True)
-def _harness_guard():
+def _harness_guard(request):
     smtp = _SESSION.get("smtp")
     if smtp is not None:
         smtp.clear()
     yield
-    problems = []
+    problems = _openapi_problems(request.node)
 
     pg = _SESSION.get("pg")
     if pg is not None and not pg.accepting():
@@ -221,6 +234,102 @@ def _harness_guard():
                 s.name, "\n".join(reports), s.log_tail(80)))
     if problems:
         pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+# ------------------------------------------------------------ the OpenAPI check
+
+_EXCHANGES = []         # what every Api recorded since the last check
+_OPENAPI = {"doc": None, "error": None, "checked": 0, "exempt": {}, "seen": set(),
+            "mismatched": 0}
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "openapi_exempt(reason, status=None): this test's exchanges (only those "
+        "answered with status, an int or a tuple, when given) are not checked against "
+        "doc/openapi.yaml, for the reason given")
+    Api.recorder = _EXCHANGES.append
+
+
+def _openapi_doc():
+    """The document, loaded once; None after a failure (its reason in _OPENAPI)."""
+    if _OPENAPI["doc"] is None and _OPENAPI["error"] is None:
+        try:
+            from harness.openapi import Document
+            _OPENAPI["doc"] = Document(OPENAPI_PATH)
+        except ImportError as e:
+            _OPENAPI["error"] = ("the OpenAPI check needs Debian's python3-yaml and "
+                                 "python3-jsonschema (apt-get install python3-yaml "
+                                 "python3-jsonschema; contrib/dev/test does): %s" % e)
+        except Exception as e:  # a document that does not load fails every test
+            _OPENAPI["error"] = "%s does not load: %s" % (OPENAPI_PATH, e)
+    return _OPENAPI["doc"]
+
+
+def _openapi_problems(node):
+    """Check the exchanges recorded since the last call; the mismatches, each named."""
+    taken = _EXCHANGES[:]
+    del _EXCHANGES[:len(taken)]
+    if not taken:
+        return []
+    doc = _openapi_doc()
+    if doc is None:
+        return [_OPENAPI["error"]]
+    from harness.openapi import exempt_reason
+    marks = list(node.iter_markers("openapi_exempt"))
+    out = []
+    for ex in taken:
+        try:
+            reason = exempt_reason(ex, marks)
+        except ValueError as e:
+            return ["%s: %s" % (node.nodeid, e)]
+        if reason is not None:
+            key = (node.nodeid.split("[")[0], reason)
+            _OPENAPI["exempt"][key] = _OPENAPI["exempt"].get(key, 0) + 1
+            continue
+        _OPENAPI["checked"] += 1
+        found = doc.path_item(ex.path)
+        if found is not None:
+            _OPENAPI["seen"].add(("GET" if ex.method == "HEAD" else ex.method, found[0]))
+        try:
+            problems = doc.check(ex)
+        except Exception as e:  # the checker's own failure, named with its exchange
+            problems = ["%r: the check failed: %r" % (ex, e)]
+        if problems:
+            _OPENAPI["mismatched"] += 1
+            out.extend(problems)
+    if out:
+        return ["doc/openapi.yaml does not describe what this test's requests got "
+                "(fix the document or the code; tests/harness/openapi.py has the rules):"
+                "\n  " + "\n  ".join(out[:40]) +
+                ("\n  ... and %d more" % (len(out) - 40) if len(out) > 40 else "")]
+    return []
+
+
+def pytest_sessionfinish(session):
+    """Exchanges made after the last test (session fixtures stopping) are checked too."""
+    problems = _openapi_problems(session)
+    if problems:
+        sys.stderr.write("\nafter the last test: %s\n" % "\n".join(problems))
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    w = terminalreporter
+    if _OPENAPI["checked"] == 0 and not _OPENAPI["exempt"]:
+        return
+    w.section("OpenAPI check")
+    w.line("%d exchanges checked against doc/openapi.yaml, %d did not match it" % (
+        _OPENAPI["checked"], _OPENAPI["mismatched"]))
+    if _OPENAPI["exempt"]:
+        w.line("%d exempted:" % sum(_OPENAPI["exempt"].values()))
+        for (where, reason), n in sorted(_OPENAPI["exempt"].items()):
+            w.line("  %6d  %s: %s" % (n, where, reason))
+    doc = _OPENAPI["doc"]
+    if doc is not None:
+        unseen = [m + " " + t for m, t in doc.operations() if (m, t) not in _OPENAPI["seen"]]
+        if unseen:
+            w.line("operations no test of this run exercised: %s" % ", ".join(unseen))
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ import os
 import signal
 import time
 
+import pytest
+
 from harness import Api, children_of, wait_until
 
 
@@ -38,6 +40,8 @@ def health(api):
     return code, time.monotonic() - t
 
 
+@pytest.mark.openapi_exempt("while no worker runs, nginx answers 502 itself (its own page, "
+                             "not signet's)", status=502)
 def test_a_burst_of_deaths_backs_off_then_service_returns(make_signet):
     stack = make_signet(workers=2)
     api = Api(stack.url, timeout=30)
