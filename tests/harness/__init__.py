@@ -7,7 +7,10 @@ it), for contrib/dev/up|down|status (dev.py) and for the benchmarks (bench/drive
     smtp.py       SmtpSink, Mail, MailDir, extract_code(); `python3 -m harness smtp`
     signet.py     Keys, Signet (the daemon from the build tree), Mailer (signet --mailer)
     nginx.py      Server (a foreground server), Nginx, write_nginx_config()
-    api.py        Api (a requests client), Stack (a signet behind its own nginx)
+    api.py        Api (a requests client that hands each Exchange to Api.recorder), Stack
+                  (a signet behind its own nginx)
+    openapi.py    Document: an exchange checked against doc/openapi.yaml (the tests' guard;
+                  imported by itself, it needs python3-yaml and python3-jsonschema)
     frontends.py  lighttpd, Apache mod_fcgid, spawn-fcgi in front of signet (the tests)
     flows.py      whole user flows (sign up with the mailed code, log in, ...)
     fake_fcgi.py, fcgi_echo.py   FastCGI responders that echo what a server sends
