@@ -306,14 +306,16 @@ req_reply(struct req *r, int status, struct json_object *body)
 	r->status = status;
 	json_object_put(r->out);
 	r->out = body;
+	free(r->text);
 	r->text = NULL;
 }
 
 void
-req_reply_text(struct req *r, int status, const char *type, const char *text,
+req_reply_text(struct req *r, int status, const char *type, char *text,
     size_t len)
 {
 	req_reply(r, status, NULL);
+	free(r->text);
 	r->text = text;
 	r->textlen = len;
 	r->text_type = type;
@@ -388,14 +390,13 @@ req_send(struct req *r)
 	size_t		 len = 0, i;
 	int		 n, m;
 
-	if (r->out != NULL)
+	if (r->text != NULL) {
+		body = r->text;
+		len = r->textlen;
+	} else if (r->out != NULL)
 		body = json_object_to_json_string_length(r->out,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
 		    &len);
-	else if (r->text != NULL) {
-		body = r->text;
-		len = r->textlen;
-	}
 	n = snprintf(head, sizeof(head),
 	    "Status: %d %s\r\nCache-Control: no-store\r\n",
 	    r->status, reason(r->status));
@@ -439,6 +440,7 @@ req_free(struct req *r)
 	xfreezero(r->body, r->bodylen);	/* passwords, codes in plain text */
 	json_object_put(r->json);
 	json_object_put(r->out);
+	free(r->text);
 	for (i = 0; i < REQ_MAX_PARAMS; i++)
 		free(r->params[i]);
 	for (i = 0; i < r->nhdr; i++) {

@@ -52,8 +52,7 @@ struct req {
 	/* the response */
 	int			 status;
 	struct json_object	*out;		/* body; NULL: empty */
-	const char		*text;		/* or a body that is no JSON,
-						   borrowed (req_reply_text()) */
+	char			*text;		/* or a body not JSON (owned) */
 	size_t			 textlen;
 	const char		*text_type;	/* its Content-Type */
 	struct {
@@ -103,12 +102,11 @@ int	 req_strings(const struct req *r, const char *const *names, size_t n,
 /* Set the response: status and body (owned by r afterwards; NULL: none). */
 void	 req_reply(struct req *r, int status, struct json_object *body);
 /*
- * Set the response: status and a body that is not JSON, len bytes of text
- * of Content-Type type, both borrowed: they must outlive the request (the
- * configuration's files do).
+ * Set a response whose body is not JSON (GET /metrics): text of len
+ * bytes, owned by r afterwards, sent as Content-Type type (a constant).
  */
 void	 req_reply_text(struct req *r, int status, const char *type,
-	    const char *text, size_t len);
+	    char *text, size_t len);
 /* Add a response header (both copied). */
 void	 req_header(struct req *r, const char *name, const char *value);
 

@@ -50,20 +50,22 @@ signup_handler(struct req *r)
 
 /*
  * GET /api/openapi.yaml: the OpenAPI document of this route table
- * (doc/openapi.yaml, installed in pkgdatadir), as openapi_file holds it;
- * 404 when no openapi_file is set.
+ * (doc/openapi.yaml, installed in pkgdatadir), as openapi_file holds it,
+ * copied (the request owns its body); 404 when no openapi_file is set.
  */
 static void
 openapi_document(struct req *r)
 {
-	struct problem	p = { .kind = PROB_NOT_FOUND };
+	struct problem	 p = { .kind = PROB_NOT_FOUND };
+	char		*text;
 
 	if (cf->openapi == NULL) {
 		r->persona->fail(r, &p);
 		return;
 	}
-	req_reply_text(r, 200, "application/yaml", cf->openapi,
-	    cf->openapi_len);
+	text = xmalloc(cf->openapi_len + 1);
+	memcpy(text, cf->openapi, cf->openapi_len + 1);
+	req_reply_text(r, 200, "application/yaml", text, cf->openapi_len);
 }
 
 #define UNICAT		&unicat_persona, NULL
