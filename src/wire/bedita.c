@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -19,13 +20,13 @@
 #define DETAIL_MAX	1024
 
 
-static bool	api_key_ok(struct req *);
+static bool	admit(struct req *);
 
 const struct persona bedita_persona = {
 	.name = "bedita",
 	.content_type = JSONAPI,
 	.fail = bedita_fail,
-	.admit = api_key_ok,
+	.admit = admit,
 	.signup = bedita_signup,
 };
 
@@ -198,20 +199,57 @@ bedita_fail(struct req *r, const struct problem *p)
 	}
 }
 
+/* The media ranges of an Accept header BEdita answers (its AppController). */
+static const char *const acceptable[] = {
+	"application/json", "application/vnd.api+json", "application/*",
+	"*/*",
+};
+
+bool
+bedita_accept_ok(const char *accept)
+{
+	const char	*s = accept;
+	size_t		 n, i;
+
+	if (s[strspn(s, " \t")] == '\0')
+		return true;
+	while (*s != '\0') {
+		s += strspn(s, " \t,");
+		n = strcspn(s, ",;");
+		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+			n--;
+		for (i = 0; i < sizeof(acceptable) / sizeof(acceptable[0]); i++)
+			if (n == strlen(acceptable[i]) &&
+			    strncasecmp(s, acceptable[i], n) == 0)
+				return true;
+		s += strcspn(s, ",");
+	}
+	return false;
+}
+
 /*
- * With bedita_api_keys set, every BEdita request must carry one of those
- * keys in X-Api-Key.  Answers the 403 itself and returns false when it
- * does not.  The keys are compared in constant time per candidate.
+ * Who may use the BEdita personality: a request whose Accept names no
+ * JSON type is 406 'Bad request content type "<accept>"', as BEdita's
+ * AppController answers; with bedita_api_keys set, every request must
+ * carry one of those keys in X-Api-Key (else 403; compared in constant
+ * time per candidate).  Answers itself and returns false when refused.
  */
 static bool
-api_key_ok(struct req *r)
+admit(struct req *r)
 {
 	struct problem	 p = { .kind = PROB_FORBIDDEN,
 	    .detail = "Invalid API key" };
 	const char	*list = cf->bedita_api_keys, *key;
+	char		*title;
 	size_t		 n, klen;
 	bool		 ok = false;
 
+	if (!bedita_accept_ok(r->accept)) {
+		title = xasprintf("Bad request content type \"%s\"", r->accept);
+		bedita_error(r, 406, title, NULL, NULL);
+		free(title);
+		return false;
+	}
 	if (list[strspn(list, ", \t")] == '\0')
 		return true;
 	if ((key = req_param(r, "HTTP_X_API_KEY")) != NULL) {

@@ -83,6 +83,13 @@ struct json_object *bedita_token_meta(const char *gid, long epoch,
 bool	bedita_include_ok(const char *query, char **bad);
 
 /*
+ * Does an Accept header let BEdita answer: empty, or naming (with any
+ * parameters) application/json, application/vnd.api+json, or a wildcard
+ * range of either (application/ and any)?  Pure.
+ */
+bool	bedita_accept_ok(const char *accept);
+
+/*
  * The applications of bedita_clients_file (text; NULL: none): one a
  * line, "client_id client_secret [name]", blank separated, the name the
  * rest of the line (none: the client id).  Blank lines, lines whose first

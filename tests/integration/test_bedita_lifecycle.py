@@ -107,6 +107,20 @@ def test_auth_user_token_refusals(api, smtp, unique, pg):
     assert r.headers["Allow"] == "GET, PATCH"
 
 
+def test_accept_must_name_json(api, smtp, unique):
+    """BEdita's AppController: an Accept naming no JSON type is 406, before the token."""
+    ident = active_user(api, smtp, unique)
+    for accept in ("text/html", "application/xml, text/plain"):
+        r = api.get("/auth/user", headers=dict(bearer(ident["jwt"]), Accept=accept))
+        bedita_error(r, 406, 'Bad request content type "%s"' % accept)
+        r = api.post("/auth", json={"username": ident["username"], "password": PASSWORD},
+                     headers={"Accept": accept})
+        bedita_error(r, 406, 'Bad request content type "%s"' % accept)
+    for accept in ("application/json", JSONAPI, "*/*", "text/html, */*;q=0.8"):
+        r = api.get("/auth/user", headers=dict(bearer(ident["jwt"]), Accept=accept))
+        assert r.status_code == 200, (accept, r.text)
+
+
 def test_expired_token(make_signet, smtp, unique):
     stack = make_signet(jwt_ttl=2)
     ident = active_user(stack.api, smtp, unique)

@@ -198,6 +198,35 @@ START_TEST(include_table)
 }
 END_TEST
 
+/* Accept headers BEdita answers, and those it refuses with 406. */
+static const struct {
+	const char	*accept;
+	bool		 ok;
+} accepts[] = {
+	{ "", true },
+	{ "   ", true },
+	{ "application/json", true },
+	{ "application/vnd.api+json", true },
+	{ "Application/JSON", true },
+	{ "application/json; charset=utf-8", true },
+	{ "text/html, application/xhtml+xml, */*;q=0.8", true },
+	{ "application/*", true },
+	{ "text/html,application/vnd.api+json;q=0.9", true },
+	{ "text/html", false },
+	{ "text/plain, image/png", false },
+	{ "application/xml", false },
+	{ "application/jsonx", false },
+	{ "json", false },
+	{ "*/json", false },
+};
+
+START_TEST(accept_table)
+{
+	ck_assert_msg(bedita_accept_ok(accepts[_i].accept) == accepts[_i].ok,
+	    "\"%s\"", accepts[_i].accept);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -218,6 +247,8 @@ main(void)
 	tc = tcase_create("include");
 	tcase_add_loop_test(tc, include_table, 0,
 	    sizeof(includes) / sizeof(includes[0]));
+	tcase_add_loop_test(tc, accept_table, 0,
+	    sizeof(accepts) / sizeof(accepts[0]));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
