@@ -3,32 +3,43 @@
 from urllib.parse import unquote, urlsplit
 
 import requests
+from requests.structures import CaseInsensitiveDict
+
+
+def _bytes(body):
+    return body.encode("utf-8") if isinstance(body, str) else body
 
 
 class Exchange:
-    """One request sent by an Api and the answer it got, as the OpenAPI check reads them
+    """One request and the answer it got, as the OpenAPI check reads them
     (harness/openapi.py): method, path (percent-decoded, as signet routes on it), query,
     request_headers, request_body (bytes or None), status, headers (case-insensitive),
-    body (bytes), url, and exempt: None, or why the server behind the Api is not
-    signet."""
+    body (bytes), url, and exempt: None, or why the server is not signet.  An Api makes
+    one of each of its requests (Exchange.of_response); a client that is not an Api
+    (the BEdita SDK walk) can hand its own to Api.recorder."""
 
     __slots__ = ("method", "path", "query", "request_headers", "request_body", "status",
                  "headers", "body", "url", "exempt")
 
-    def __init__(self, response, exempt=None):
-        req = response.request
-        parts = urlsplit(req.url)
-        self.method = req.method
+    def __init__(self, method, url, request_headers, request_body, status, headers, body,
+                 exempt=None):
+        parts = urlsplit(url)
+        self.method = method.upper()
         self.path = unquote(parts.path) or "/"
         self.query = parts.query
-        self.request_headers = req.headers
-        body = req.body
-        self.request_body = body.encode("utf-8") if isinstance(body, str) else body
-        self.status = response.status_code
-        self.headers = response.headers
-        self.body = response.content
-        self.url = req.url
+        self.request_headers = CaseInsensitiveDict(request_headers or {})
+        self.request_body = _bytes(request_body)
+        self.status = status
+        self.headers = CaseInsensitiveDict(headers or {})
+        self.body = _bytes(body) or b""
+        self.url = url
         self.exempt = exempt
+
+    @classmethod
+    def of_response(cls, response, exempt=None):
+        req = response.request
+        return cls(req.method, req.url, req.headers, req.body, response.status_code,
+                   response.headers, response.content, exempt)
 
     def __repr__(self):
         return "%s %s -> %d" % (self.method, self.path, self.status)
@@ -62,7 +73,7 @@ class Api:
         r = self.session.request(method, self.url(path), **kw)
         recorder = Api.recorder
         if recorder is not None:
-            recorder(Exchange(r, self.exempt))
+            recorder(Exchange.of_response(r, self.exempt))
         return r
 
     def get(self, path, **kw):

@@ -3,7 +3,8 @@
 contrib/dev/test with `npm ci`) run by Debian's node through tests/sdk/walk.mjs:
 signup, activation (the uuid read here from the SMTP sink and handed to the script),
 authenticate(), getUserAuth(), renewTokens(), a password change through PATCH
-/auth/user, the client-credentials login and optout.
+/auth/user, the client-credentials login and optout.  The walk notes every exchange it
+makes (SIGNET_WALK_EXCHANGES): each goes to the OpenAPI check like an Api's.
 
 Without node or the SDK the test fails and says why: it never skips."""
 
@@ -16,6 +17,7 @@ import threading
 import pytest
 
 import harness
+from harness.api import Api, Exchange
 from harness.flows import PASSWORD, bedita_link, link_query, secret_file
 
 NODE = "/usr/bin/node"
@@ -55,11 +57,26 @@ def require_sdk():
                     pytrace=False)
 
 
-def node_env():
+def node_env(**more):
     """The environment without proxies (axios honours http_proxy even for loopback)."""
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     env["NO_PROXY"] = env["no_proxy"] = "*"
+    env.update(more)
     return env
+
+
+def hand_over(path):
+    """The walk's exchanges (one JSON object a line) to the OpenAPI check; how many."""
+    n = 0
+    with open(path) as f:
+        for line in f:
+            e = json.loads(line)
+            if Api.recorder is not None:
+                Api.recorder(Exchange(e["method"], e["url"], e["headers"], e["body"],
+                                      e["status"], e["response_headers"],
+                                      e["response_body"]))
+            n += 1
+    return n
 
 
 def test_bedita_sdk_walk(make_signet, smtp, unique, pg, tmp_path):
@@ -69,11 +86,12 @@ def test_bedita_sdk_walk(make_signet, smtp, unique, pg, tmp_path):
     username = unique("sdk")
     email = "%s@example.org" % username
     since = smtp.mark()
+    exchanges = tmp_path / "exchanges.jsonl"
     proc = subprocess.Popen(
         [NODE, os.path.join(SDK_DIR, "walk.mjs"), stack.url, username, email, PASSWORD,
          NEW_PASSWORD, CLIENT_ID, CLIENT_SECRET],
-        cwd=SDK_DIR, env=node_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
+        cwd=SDK_DIR, env=node_env(SIGNET_WALK_EXCHANGES=str(exchanges)),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines = queue.Queue()
     errors = []
 
@@ -113,7 +131,9 @@ def test_bedita_sdk_walk(make_signet, smtp, unique, pg, tmp_path):
     for t in threads:
         t.join(5)
     report = "\n".join(out + errors)
+    noted = hand_over(exchanges) if exchanges.exists() else 0
     assert rc == 0 and out[-1:] == ["walk ok"], "the SDK walk failed:\n" + report
+    assert noted >= 15, "the walk noted %d exchanges" % noted
     for step in ("signup", "activation", "bad password", "authenticate", "getUserAuth",
                  "renewTokens", "password change", "client credentials", "optout"):
         assert "ok " + step in out, report

@@ -10,12 +10,53 @@
 // (tests/integration/test_bedita_sdk.py answers it from its SMTP sink).  Each step
 // prints "ok <step>"; the last line is "walk ok".  Any failure prints "walk failed:
 // <step>: <why>" on stderr and exits 1.
+//
+// With SIGNET_WALK_EXCHANGES set, every request the walk sends and the answer it gets
+// (as sent and received, before the SDK's interceptors touch them) is appended to that
+// file, one JSON object a line: the test checks them against doc/openapi.yaml.
 
+import { appendFileSync } from 'node:fs';
 import { register } from 'node:module';
 import { createInterface } from 'node:readline';
+import axios from 'axios';
 
 register('./loader.mjs', import.meta.url);
 const { ApiProvider, MemoryStorageAdapter } = await import('@atlasconsulting/bedita-sdk');
+
+const exchangeLog = process.env.SIGNET_WALK_EXCHANGES;
+
+function note(method, url, headers, body, status, responseHeaders, responseBody) {
+    if (exchangeLog) {
+        appendFileSync(exchangeLog, JSON.stringify({
+            method, url, headers, body: body ?? null, status,
+            response_headers: responseHeaders, response_body: responseBody ?? '',
+        }) + '\n');
+    }
+}
+
+// client, its HTTP client's adapter wrapped to note each exchange.  The adapter sees the
+// request as sent and the raw answer, refused (non-2xx) ones included.
+function noted(client) {
+    const http = client.getHttpClient();
+    const adapter = axios.getAdapter(http.defaults.adapter);
+    const keep = (config, res) => note(config.method, http.getUri(config),
+        config.headers?.toJSON?.() ?? config.headers, config.data, res.status,
+        res.headers?.toJSON?.() ?? res.headers, res.data);
+    http.defaults.adapter = async (config) => {
+        let res;
+        try {
+            res = await adapter(config);
+        } catch (e) {
+            if (e.response) {
+                keep(config, e.response);
+            }
+            throw e;
+        }
+        keep(config, res);
+        return res;
+    };
+    return client;
+}
 
 const [baseUrl, username, email, password, newPassword, clientId, clientSecret] =
     process.argv.slice(2);
@@ -55,10 +96,12 @@ async function refused(promise) {
 
 // A request outside the SDK (it would drop its own tokens on a 401).
 async function probe(path, token) {
-    const r = await fetch(baseUrl + path, {
-        headers: { Accept: 'application/vnd.api+json', Authorization: `Bearer ${token}` },
-    });
-    const body = await r.json();
+    const headers = { Accept: 'application/vnd.api+json', Authorization: `Bearer ${token}` };
+    const r = await fetch(baseUrl + path, { headers });
+    const text = await r.text();
+    note('get', baseUrl + path, headers, null, r.status, Object.fromEntries(r.headers),
+        text);
+    const body = JSON.parse(text);
     return { status: r.status, title: body.error?.title, body };
 }
 
@@ -69,10 +112,10 @@ function claims(token) {
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 
 async function main() {
-    const client = ApiProvider.get('signet', {
+    const client = noted(ApiProvider.get('signet', {
         baseUrl,
         storageAdapter: new MemoryStorageAdapter(),
-    });
+    }));
     const storage = client.getStorageService();
 
     step = 'signup';
@@ -154,9 +197,9 @@ async function main() {
     ok(step);
 
     step = 'client credentials';
-    const app = ApiProvider.get('signet-app', {
+    const app = noted(ApiProvider.get('signet-app', {
         baseUrl, clientId, clientSecret, storageAdapter: new MemoryStorageAdapter(),
-    });
+    }));
     r = await app.clientCredentials();
     check(r.status === 200, `status ${r.status}`);
     const appJwt = await app.getStorageService().getAccessToken();
@@ -167,10 +210,10 @@ async function main() {
     no = await refused(app.getUserAuth());
     check(no.status === 401 && no.title === 'Authentication is required to continue',
         `an app token is a user: ${JSON.stringify(no)}`);
-    const wrong = ApiProvider.get('signet-wrong', {
+    const wrong = noted(ApiProvider.get('signet-wrong', {
         baseUrl, clientId, clientSecret: `x${clientSecret}`,
         storageAdapter: new MemoryStorageAdapter(),
-    });
+    }));
     no = await refused(wrong.clientCredentials());
     check(no.status === 401 && no.title === 'App authentication failed', JSON.stringify(no));
     ok(step);
