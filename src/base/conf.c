@@ -57,7 +57,6 @@ static const struct cfkey keys[] = {
 	S(public_url, "http://127.0.0.1:8080", true),
 	S(link_prefixes, "", true),
 	S(trusted_proxies, "", true),
-	S(openapi_file, "", true),
 
 	S(database, "dbname=signet", true),
 	S(sql_dir, PKGDATADIR "/sql", true),
@@ -114,6 +113,8 @@ static const struct cfkey keys[] = {
 	S(bedita_api_keys, "", true),
 	S(bedita_clients_file, "", true),
 	S(freesewing_confirm_url, "http://127.0.0.1:8080", true),
+
+	S(openapi_file, "", true),
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -254,6 +255,54 @@ links_parse(struct conf *c, char *err, size_t errsz)
 	return 0;
 }
 
+/*
+ * The largest file read_text() takes: openapi_file is about 100 KiB; a file
+ * far past that is a wrong path, not a document.
+ */
+#define TEXT_FILE_MAX	(4L * 1024 * 1024)
+
+/*
+ * Read a whole file that is not a secret (any mode, any owner) into a new
+ * NUL-terminated buffer (*out, *outlen).  0 or -1 with err.
+ */
+static int
+read_text(const char *key, const char *path, char **out, size_t *outlen,
+    char *err, size_t errsz)
+{
+	FILE	*f;
+	char	*buf;
+	size_t	 len = 0, cap = 64 * 1024, n;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		snprintf(err, errsz, "%s: %s: %s", key, path, strerror(errno));
+		return -1;
+	}
+	buf = xmalloc(cap + 1);
+	while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += n;
+		if (len == cap && cap <= TEXT_FILE_MAX) {
+			cap *= 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+	}
+	if (ferror(f) || len > TEXT_FILE_MAX) {
+		if (ferror(f))
+			snprintf(err, errsz, "%s: %s: %s", key, path,
+			    strerror(errno));
+		else
+			snprintf(err, errsz, "%s: %s: more than %ld bytes", key,
+			    path, TEXT_FILE_MAX);
+		fclose(f);
+		free(buf);
+		return -1;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
 /* Checks across keys, and parsing of derived values.  0 or -1 + err. */
 static int
 conf_finish(struct conf *c, char *err, size_t errsz)
@@ -330,6 +379,10 @@ conf_finish(struct conf *c, char *err, size_t errsz)
 			return -1;
 		}
 	}
+	/* Not a secret: read with the configuration, by signet-admin too. */
+	if (*c->openapi_file != '\0' && read_text("openapi_file",
+	    c->openapi_file, &c->openapi, &c->openapi_len, err, errsz) == -1)
+		return -1;
 	return 0;
 }
 
@@ -472,48 +525,6 @@ read_secret(const char *key, const char *path, unsigned char **out,
 	return 0;
 }
 
-/*
- * The largest file read_text() takes: openapi_file is about 100 KiB; a file
- * far past that is a wrong path, not a document.
- */
-#define TEXT_FILE_MAX	(4L * 1024 * 1024)
-
-/*
- * Read a whole file that is not a secret (any mode, any owner) into a new
- * NUL-terminated buffer (*out, *outlen).  0 or -1 with err.
- */
-static int
-read_text(const char *key, const char *path, char **out, size_t *outlen,
-    char *err, size_t errsz)
-{
-	struct stat	 st;
-	char		*buf;
-	ssize_t		 n;
-	size_t		 len = 0;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errsz, "%s: %s: %s", key, path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > TEXT_FILE_MAX) {
-		snprintf(err, errsz, "%s: %s: not a regular file of at most "
-		    "%ld bytes", key, path, TEXT_FILE_MAX);
-		close(fd);
-		return -1;
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (len < (size_t)st.st_size &&
-	    (n = read(fd, buf + len, (size_t)st.st_size - len)) > 0)
-		len += (size_t)n;
-	close(fd);
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
-	return 0;
-}
-
 int
 conf_load_secrets(struct conf *c, char *err, size_t errsz)
 {
@@ -559,9 +570,6 @@ conf_load_secrets(struct conf *c, char *err, size_t errsz)
 			return -1;
 		c->bedita_clients = (char *)pw;
 	}
-	if (*c->openapi_file != '\0' && read_text("openapi_file",
-	    c->openapi_file, &c->openapi, &c->openapi_len, err, errsz) == -1)
-		return -1;
 	return 0;
 }
 

@@ -32,7 +32,6 @@ struct conf {
 	char		*link_prefixes;
 	char		**links;	/* the prefixes in force, NULL-ended */
 	char		*trusted_proxies;
-	char		*openapi_file;	/* "": GET /api/openapi.yaml is 404 */
 	struct cidrs	 proxies;	/* parsed trusted_proxies */
 
 	/* database */
@@ -112,8 +111,9 @@ struct conf {
 	size_t		 totp_keylen;
 	char		*bedita_clients;	/* the file's text, or NULL */
 
-	/* loaded by conf_load_secrets() too, not a secret */
-	char		*openapi;	/* openapi_file's text, or NULL */
+	/* the OpenAPI document GET /api/openapi.yaml serves (conf_load()) */
+	char		*openapi_file;	/* "": that path is 404 */
+	char		*openapi;	/* the file's text, or NULL */
 	size_t		 openapi_len;
 };
 
@@ -128,15 +128,16 @@ extern struct conf	*cf;
 
 /*
  * Fill *c with the defaults, then the settings of path (NULL: defaults
- * only).  Returns 0, or -1 with a message "file:line: what" in err.
- * On failure *c is freed.  A key given twice: the later wins.
+ * only), and read openapi_file (not a secret).  Returns 0, or -1 with a
+ * message "file:line: what" in err.  On failure *c is freed.  A key given
+ * twice: the later wins.
  */
 int	 conf_load(struct conf *c, const char *path, char *err, size_t errsz)
 	    __attribute__((warn_unused_result));
 
 /*
  * Read jwt_secret_file, secret_file, smtp_password_file and
- * bedita_clients_file, and openapi_file (not a secret: any mode).  Refuses a
+ * bedita_clients_file.  Refuses a
  * JWT key under 32 bytes.  Returns 0 or -1 with the reason in err.
  */
 int	 conf_load_secrets(struct conf *c, char *err, size_t errsz)

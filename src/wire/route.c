@@ -18,6 +18,26 @@
 #include "wire/unicat.h"
 
 /*
+ * GET /api/openapi.yaml: the OpenAPI document of this route table
+ * (doc/openapi.yaml, installed in pkgdatadir), as openapi_file holds it,
+ * copied (the request owns its body); 404 when no openapi_file is set.
+ */
+static void
+openapi_document(struct req *r)
+{
+	struct problem	 p = { .kind = PROB_NOT_FOUND };
+	char		*text;
+
+	if (cf->openapi == NULL) {
+		r->persona->fail(r, &p);
+		return;
+	}
+	text = xmalloc(cf->openapi_len + 1);
+	memcpy(text, cf->openapi, cf->openapi_len + 1);
+	req_reply_text(r, 200, "application/yaml", text, cf->openapi_len);
+}
+
+/*
  * POST /signup's rule (API.md): BEdita if the request carries an API key,
  * asks for JSON:API, or has a body in BEdita's shape; else FreeSewing.
  * signup_personality pins it.
@@ -46,26 +66,6 @@ static void
 signup_handler(struct req *r)
 {
 	r->persona->signup(r);
-}
-
-/*
- * GET /api/openapi.yaml: the OpenAPI document of this route table
- * (doc/openapi.yaml, installed in pkgdatadir), as openapi_file holds it,
- * copied (the request owns its body); 404 when no openapi_file is set.
- */
-static void
-openapi_document(struct req *r)
-{
-	struct problem	 p = { .kind = PROB_NOT_FOUND };
-	char		*text;
-
-	if (cf->openapi == NULL) {
-		r->persona->fail(r, &p);
-		return;
-	}
-	text = xmalloc(cf->openapi_len + 1);
-	memcpy(text, cf->openapi, cf->openapi_len + 1);
-	req_reply_text(r, 200, "application/yaml", text, cf->openapi_len);
 }
 
 #define UNICAT		&unicat_persona, NULL
