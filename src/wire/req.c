@@ -369,10 +369,12 @@ reason(int status)
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
 	case 422: return "Unprocessable Entity";
 	case 429: return "Too Many Requests";
+	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";
 	default: return "Internal Server Error";
 	}
