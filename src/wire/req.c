@@ -306,6 +306,19 @@ req_reply(struct req *r, int status, struct json_object *body)
 	r->status = status;
 	json_object_put(r->out);
 	r->out = body;
+	free(r->text);
+	r->text = NULL;
+}
+
+void
+req_reply_text(struct req *r, int status, const char *type, char *text,
+    size_t len)
+{
+	req_reply(r, status, NULL);
+	free(r->text);
+	r->text = text;
+	r->textlen = len;
+	r->text_type = type;
 }
 
 void
@@ -377,7 +390,10 @@ req_send(struct req *r)
 	size_t		 len = 0, i;
 	int		 n, m;
 
-	if (r->out != NULL)
+	if (r->text != NULL) {
+		body = r->text;
+		len = r->textlen;
+	} else if (r->out != NULL)
 		body = json_object_to_json_string_length(r->out,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
 		    &len);
@@ -386,8 +402,9 @@ req_send(struct req *r)
 	    r->status, reason(r->status));
 	if (body != NULL)
 		n += snprintf(head + n, sizeof(head) - (size_t)n,
-		    "Content-Type: %s\r\n", r->persona != NULL ?
-		    r->persona->content_type : "application/json");
+		    "Content-Type: %s\r\n", r->text != NULL ? r->text_type :
+		    r->persona != NULL ? r->persona->content_type :
+		    "application/json");
 	for (i = 0; i < r->nhdr; i++) {
 		m = snprintf(head + n, sizeof(head) - (size_t)n, "%s: %s\r\n",
 		    r->hdr[i].name, r->hdr[i].value);
@@ -423,6 +440,7 @@ req_free(struct req *r)
 	xfreezero(r->body, r->bodylen);	/* passwords, codes in plain text */
 	json_object_put(r->json);
 	json_object_put(r->out);
+	free(r->text);
 	for (i = 0; i < REQ_MAX_PARAMS; i++)
 		free(r->params[i]);
 	for (i = 0; i < r->nhdr; i++) {

@@ -52,6 +52,9 @@ struct req {
 	/* the response */
 	int			 status;
 	struct json_object	*out;		/* body; NULL: empty */
+	char			*text;		/* or a body not JSON (owned) */
+	size_t			 textlen;
+	const char		*text_type;	/* its Content-Type */
 	struct {
 		char	*name, *value;
 	}			 hdr[REQ_MAX_HEADERS];
@@ -98,6 +101,12 @@ int	 req_strings(const struct req *r, const char *const *names, size_t n,
 
 /* Set the response: status and body (owned by r afterwards; NULL: none). */
 void	 req_reply(struct req *r, int status, struct json_object *body);
+/*
+ * Set a response whose body is not JSON (GET /metrics): text of len
+ * bytes, owned by r afterwards, sent as Content-Type type (a constant).
+ */
+void	 req_reply_text(struct req *r, int status, const char *type,
+	    char *text, size_t len);
 /* Add a response header (both copied). */
 void	 req_header(struct req *r, const char *name, const char *value);
 
