@@ -259,3 +259,23 @@ def test_json_log_lines(make_signet, smtp, unique):
     text = stack.signet.log_text()
     for secret in (user["password"], jwt.split()[-1], user["jwt"].split()[-1]):
         assert secret not in text
+
+
+def test_contrib_names_only_metrics_that_exist(api):
+    """contrib/prometheus (the dashboard, the alert rules) names no metric signet lacks."""
+    import re
+    from harness.proc import SRCDIR
+    have = set()
+    for m in re.finditer(r"^# TYPE (\S+) (\S+)$", api.get("/metrics").text, re.M):
+        have.add(m.group(1))
+        if m.group(2) == "histogram":
+            have |= {m.group(1) + x for x in ("_bucket", "_sum", "_count")}
+    for f in ("grafana-dashboard.json", "prometheus.yml"):
+        with open(os.path.join(SRCDIR, "contrib", "prometheus", f)) as fh:
+            text = fh.read()
+        if f.endswith(".json"):
+            json.loads(text)
+        names = set(re.findall(r"\bsignet_[a-z_]+", text))
+        assert names, f
+        missing = {n for n in names if n not in have}
+        assert not missing, "%s names %s" % (f, sorted(missing))
