@@ -7,14 +7,25 @@
 #include "db/audit.h"
 #include "db/stmt.h"
 
-/* event_flush(): every core flow's events, after the request's transaction */
+/*
+ * event_flush(): every core flow's events, after the request's transaction.
+ * The row commits without waiting for its WAL to reach the disk
+ * (synchronous_commit off for this one transaction, set inside the
+ * statement): the request's own commit waited already, and a second wait
+ * per login would cost each a disk flush (bench/ops_cost.py --durable).
+ * What that risks: the rows of the last moments (wal_writer_delay, 200 ms)
+ * if PostgreSQL itself crashes; a crash of signet loses nothing.
+ */
 int
 db_audit_insert(const struct audit_row *a)
 {
 	static struct stmt	 st = STMT("audit_insert",
+	    "WITH async AS (SELECT set_config('synchronous_commit', 'off', "
+	    " true)) "
 	    "INSERT INTO auth_events (kind, outcome, user_id, user_gid, client, "
 	    " personality, user_agent, request_id) "
-	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8);
+	    "SELECT $1, $2, $3::bigint, $4::uuid, $5::inet, $6, $7, $8 "
+	    "FROM async", 8);
 	char			 id[DB_INT_LEN];
 	const char		*p[] = { a->kind, a->outcome,
 	    a->user_id > 0 ? db_int(id, a->user_id) : NULL, a->user_gid,

@@ -18,7 +18,8 @@ struct audit_row {
 
 /*
  * event_flush(): insert one row, outside any transaction (it outlives a
- * rollback of the request's).  0 or -1.
+ * rollback of the request's), committed without waiting for the disk
+ * (synchronous_commit off for it alone).  0 or -1.
  */
 int	db_audit_insert(const struct audit_row *)
 	    __attribute__((warn_unused_result));
