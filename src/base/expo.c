@@ -41,6 +41,7 @@ room(struct expo *e, size_t n)
 	}
 }
 
+/* Append the n bytes at s. */
 static void
 put(struct expo *e, const char *s, size_t n)
 {
@@ -50,12 +51,14 @@ put(struct expo *e, const char *s, size_t n)
 	e->buf[e->len] = '\0';
 }
 
+/* Append the string s. */
 static void
 str(struct expo *e, const char *s)
 {
 	put(e, s, strlen(s));
 }
 
+/* Append what fmt makes: short things only (a name, a number), cut at 127. */
 static void __attribute__((format(printf, 2, 3)))
 putf(struct expo *e, const char *fmt, ...)
 {

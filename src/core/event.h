@@ -2,7 +2,6 @@
 #ifndef SIGNET_CORE_EVENT_H
 #define SIGNET_CORE_EVENT_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/problem.h"
