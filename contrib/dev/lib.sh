@@ -39,7 +39,7 @@ SIGNET_BUILD_PKGS="build-essential autoconf automake libtool pkg-config autoconf
 	libsubunit-dev libzxcvbn-dev libssl-dev libidn2-dev liboath-dev libqrencode-dev"
 SIGNET_RUN_PKGS="postgresql nginx-light python3 python3-aiosmtpd python3-requests curl"
 # shellcheck disable=SC2034  # used by contrib/dev/test
-SIGNET_TEST_PKGS="python3-pytest python3-pytest-timeout lighttpd apache2
+SIGNET_TEST_PKGS="python3-pytest python3-pytest-timeout python3-prometheus-client lighttpd apache2
 	libapache2-mod-fcgid spawn-fcgi systemd wrk clang libclang-rt-14-dev oathtool nodejs"
 
 # The check of every test's exchanges against doc/openapi.yaml (tests/harness/openapi.py).

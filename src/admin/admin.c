@@ -13,26 +13,24 @@
 #include "base/conf.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
+#include "admin/admin.h"
+#include "core/event.h"
 #include "core/invite.h"
 #include "core/mfa.h"
 #include "core/password.h"
 #include "core/validate.h"
 #include "db/admin.h"
+#include "db/audit.h"
 #include "db/db.h"
 #include "db/mail.h"
 #include "db/project.h"
 #include "db/user.h"
 
-/* Exit statuses: what went wrong, for scripts. */
-#define EX_OK		0
-#define EX_FAIL		1	/* refused, not found, or the database */
-#define EX_USAGE	2
-
 /* calibrate's default target: about DESIGN.md's N = 2^17 on our hosts. */
 #define CALIBRATE_MS	250
 
-static void
-usage(void)
+void
+admin_usage(void)
 {
 	fprintf(stderr,
 	    "usage: signet-admin [-c file] command [arguments]\n"
@@ -52,7 +50,12 @@ usage(void)
 	    "  user mfa-reset USERNAME                 turn two-factor off (a "
 	    "lost device)\n"
 	    "  purge                                   delete expired codes, "
-	    "old mail and throttles\n"
+	    "old mail, throttles\n"
+	    "                                          and audit rows past "
+	    "audit_keep_days\n"
+	    "  audit [--user U] [--since T] [--json]   print the audit log "
+	    "(T: a time, or an\n"
+	    "                                          age: 30m, 12h, 7d)\n"
 	    "  calibrate [MILLISECONDS]                print the scrypt N that "
 	    "costs about that\n"
 	    "                                          much per hash here "
@@ -168,8 +171,8 @@ out:
 }
 
 /* Connect, or exit: every command but calibrate needs the database. */
-static void
-need_db(void)
+void
+admin_need_db(void)
 {
 	if (!db_ready())
 		errx(EX_FAIL, "cannot connect to the database (see above)");
@@ -180,8 +183,9 @@ need_db(void)
  * argv[0..argc-1], each option at most once; every argument must be one
  * of the options in names (NULL-terminated).  NULL when absent.
  */
-static const char *
-option(int argc, char *argv[], const char *const *names, const char *name)
+const char *
+admin_option(int argc, char *argv[], const char *const *names,
+    const char *name)
 {
 	const char	*val = NULL, *v;
 	size_t		 n, k;
@@ -195,18 +199,18 @@ option(int argc, char *argv[], const char *const *names, const char *name)
 				break;
 		}
 		if (names[k] == NULL)
-			usage();
+			admin_usage();
 		n = strlen(names[k]);
 		if (argv[i][n] == '=')
 			v = argv[i] + n + 1;
 		else if (++i < argc)
 			v = argv[i];
 		else
-			usage();
+			admin_usage();
 		if (strcmp(names[k], name) != 0)
 			continue;
 		if (val != NULL)
-			usage();
+			admin_usage();
 		val = v;
 	}
 	return val;
@@ -216,8 +220,8 @@ option(int argc, char *argv[], const char *const *names, const char *name)
  * db_row_fn: print a listing's row, its columns separated by tabs, SQL
  * NULL as "-", control characters (tabs, newlines) as spaces.
  */
-static void
-print_row(const char *const *cols, int ncols, void *arg)
+void
+admin_print_row(const char *const *cols, int ncols, void *arg)
 {
 	const char	*s;
 	int		 c;
@@ -249,13 +253,13 @@ cmd_project_create(int argc, char *argv[])
 	char		 gid[GID_LEN];
 	int		 rc;
 
-	owner = option(argc, argv, names, "--owner");
-	name = option(argc, argv, names, "--name");
+	owner = admin_option(argc, argv, names, "--owner");
+	name = admin_option(argc, argv, names, "--name");
 	if (owner == NULL || name == NULL)
-		usage();
+		admin_usage();
 	if (chars(name) < 1 || chars(name) > 200)
 		errx(EX_FAIL, "a project name has 1 to 200 characters");
-	need_db();
+	admin_need_db();
 	if ((rc = db_project_create(owner, name, gid)) == -1)
 		errx(EX_FAIL, "could not create the project (see above)");
 	if (rc == 0)
@@ -267,8 +271,8 @@ cmd_project_create(int argc, char *argv[])
 static int
 cmd_project_list(void)
 {
-	need_db();
-	if (db_project_list(print_row, NULL) == -1)
+	admin_need_db();
+	if (db_project_list(admin_print_row, NULL) == -1)
 		errx(EX_FAIL, "could not list the projects (see above)");
 	return EX_OK;
 }
@@ -282,15 +286,15 @@ cmd_invite(int argc, char *argv[])
 	struct problem		 p = { 0 };
 	size_t			 i;
 
-	project = option(argc, argv, names, "--project");
-	email = option(argc, argv, names, "--email");
+	project = admin_option(argc, argv, names, "--project");
+	email = admin_option(argc, argv, names, "--email");
 	if (project == NULL || email == NULL)
-		usage();
+		admin_usage();
 	if (!validate_gid(project))
 		errx(EX_FAIL, "\"%s\" is not a project gid", project);
 	if (strchr(email, '@') == NULL)
 		errx(EX_FAIL, "\"%s\" is not an email address", email);
-	need_db();
+	admin_need_db();
 	if (invite_create(NULL, project, email, &inv, &p) == 0) {
 		printf("%s\n", inv.invitee.gid);
 		fprintf(stderr, "%s: %s\n", inv.status, inv.mailed ?
@@ -316,8 +320,8 @@ cmd_invite(int argc, char *argv[])
 static int
 cmd_user_list(void)
 {
-	need_db();
-	if (db_admin_user_list(print_row, NULL) == -1)
+	admin_need_db();
+	if (db_admin_user_list(admin_print_row, NULL) == -1)
 		errx(EX_FAIL, "could not list the users (see above)");
 	return EX_OK;
 }
@@ -325,12 +329,17 @@ cmd_user_list(void)
 static int
 cmd_user_disable(const char *username)
 {
-	int	rc, known;
+	struct user	u;
+	int		rc, known;
 
-	need_db();
+	admin_need_db();
 	if ((rc = db_admin_user_disable(username)) == -1)
 		errx(EX_FAIL, "could not disable %s (see above)", username);
 	if (rc == 1) {
+		if (db_user_by_username(username, &u) == 1) {
+			event_note(EV_ACCOUNT_DISABLED, OUT_OK, u.id, u.gid);
+			db_user_free(&u);
+		}
 		fprintf(stderr, "%s disabled; its tokens are revoked\n",
 		    username);
 		return EX_OK;
@@ -350,7 +359,7 @@ cmd_user_mfa_reset(const char *username)
 	struct user	 u;
 	int		 found;
 
-	need_db();
+	admin_need_db();
 	if ((found = db_user_by_username(username, &u)) == -1)
 		errx(EX_FAIL, "database error (see above)");
 	if (!found)
@@ -372,19 +381,25 @@ cmd_user_mfa_reset(const char *username)
 static int
 cmd_purge(void)
 {
-	long long	 pending, confs, mails, throttles, drafts;
+	long long	 pending, confs, mails, throttles, drafts, events;
 
-	need_db();
+	admin_need_db();
 	if (db_admin_purge_pending(&pending) == -1 ||
 	    db_admin_purge_confirmations(&confs) == -1 ||
 	    db_admin_purge_drafts(&drafts) == -1 ||
 	    db_mail_purge(cf->mail_keep_days, &mails) == -1 ||
-	    db_admin_purge_throttles(&throttles) == -1)
+	    db_admin_purge_throttles(&throttles) == -1 ||
+	    db_audit_purge(cf->audit_keep_days, &events) == -1)
 		errx(EX_FAIL, "purge failed (see above)");
 	printf("deleted %lld expired pending signups, %lld used or expired "
 	    "confirmations, %lld mails older than %ld days, %lld idle "
-	    "throttles, %lld drafts without a usable link\n", pending, confs,
+	    "throttles, %lld drafts without a usable link, ", pending, confs,
 	    mails, cf->mail_keep_days, throttles, drafts);
+	if (cf->audit_keep_days > 0)
+		printf("%lld audit rows older than %ld days\n", events,
+		    cf->audit_keep_days);
+	else
+		printf("no audit rows (audit_keep_days = 0 keeps them)\n");
 	return EX_OK;
 }
 
@@ -416,12 +431,14 @@ cmd_calibrate(const char *arg)
 	return EX_OK;
 }
 
+static int	command(int, char *[]);
+
 int
 main(int argc, char *argv[])
 {
 	const char	*path;
 	char		 msg[512];
-	int		 ch;
+	int		 ch, rc;
 
 	if ((path = getenv("SIGNET_CONFIG")) == NULL)
 		path = SYSCONFDIR "/signet/signet.conf";
@@ -431,16 +448,28 @@ main(int argc, char *argv[])
 			path = optarg;
 			break;
 		default:
-			usage();
+			admin_usage();
 		}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage();
+		admin_usage();
 	log_init("signet-admin", 0);
 	cf = xcalloc(1, sizeof(*cf));
 	if (conf_load(cf, path, msg, sizeof(msg)) == -1)
 		errx(EX_FAIL, "%s", msg);
+	/* What a command changes goes to the audit log as the admin's. */
+	event_begin(&(struct event_origin){ .personality = "admin",
+	    .agent = "signet-admin" });
+	rc = command(argc, argv);
+	event_flush();
+	return rc;
+}
+
+/* Run the command argv[0] with its arguments.  Returns the exit status. */
+static int
+command(int argc, char *argv[])
+{
 	if (strcmp(argv[0], "migrate") == 0 && argc == 1)
 		return cmd_migrate();
 	if (strcmp(argv[0], "project") == 0 && argc >= 2) {
@@ -461,8 +490,10 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(argv[0], "purge") == 0 && argc == 1)
 		return cmd_purge();
+	if (strcmp(argv[0], "audit") == 0)
+		return audit_command(argc - 1, argv + 1);
 	if (strcmp(argv[0], "calibrate") == 0 && argc <= 2)
 		return cmd_calibrate(argc == 2 ? argv[1] : NULL);
-	usage();
+	admin_usage();
 	return EX_USAGE;
 }

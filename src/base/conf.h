@@ -23,6 +23,7 @@ struct conf {
 	char		*user;
 	char		*group;
 	char		*log;		/* stderr | syslog */
+	char		*log_format;	/* text | json */
 	bool		 debug;
 	long		 shutdown_timeout;
 
@@ -33,10 +34,13 @@ struct conf {
 	char		**links;	/* the prefixes in force, NULL-ended */
 	char		*trusted_proxies;
 	struct cidrs	 proxies;	/* parsed trusted_proxies */
+	char		*metrics_allow;
+	struct cidrs	 metrics_nets;	/* parsed metrics_allow */
 
 	/* database */
 	char		*database;
 	char		*sql_dir;
+	long		 audit_keep_days;	/* 0: keep for ever */
 
 	/* secrets and tokens */
 	char		*jwt_secret_file;

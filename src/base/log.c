@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "base/ratelimit.h"
+#include "base/utf8.h"
 
 /*
  * log_limited(): a line of a kind opens a window of LOG_QUIET seconds in
@@ -31,6 +32,7 @@
 
 static int		 log_syslog;
 static int		 log_debugging;
+static int		 log_json;
 static const char	*log_ident = "signet";
 
 /*
@@ -65,18 +67,85 @@ log_set_debug(int on)
 	log_debugging = on;
 }
 
+void
+log_set_json(int on)
+{
+	log_json = on;
+}
+
+static const char *const level_names[] = {
+	[LOG_CRIT] = "crit", [LOG_ERR] = "error", [LOG_WARNING] = "warning",
+	[LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+};
+
+/* Now in UTC, to the second (text) or the millisecond (JSON). */
+static void
+stamp_now(char *buf, size_t sz)
+{
+	struct timespec	ts;
+	struct tm	tm;
+	size_t		n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, sz, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (log_json)
+		snprintf(buf + n, sz - n, ".%03dZ",
+		    (int)(ts.tv_nsec / 1000000L % 1000));
+	else
+		snprintf(buf + n, sz - n, "Z");
+}
+
+/*
+ * Write one finished line (no newline in it): to syslog at pri, or to
+ * stderr with a time stamp, the ident and the level (a JSON line carries
+ * its own).  One write(2) per line keeps lines whole when workers share
+ * stderr (dprintf(3) would also fstat and lseek on every call).
+ */
+static void
+emit(int pri, const char *line)
+{
+	char	stamp[40], out[2600];
+	int	n;
+
+	if (log_syslog) {
+		syslog(pri, "%s", line);
+		return;
+	}
+	if (log_json)
+		n = snprintf(out, sizeof(out), "%s\n", line);
+	else {
+		stamp_now(stamp, sizeof(stamp));
+		n = snprintf(out, sizeof(out), "%s %s[%d] %s: %s\n", stamp,
+		    log_ident, (int)getpid(), level_names[pri], line);
+	}
+	if (n > (int)sizeof(out) - 1) {
+		n = (int)sizeof(out) - 1;
+		out[n - 1] = '\n';
+	}
+	(void)write(STDERR_FILENO, out, (size_t)n);
+}
+
+/* A text line, or the JSON object that carries it as "msg". */
+static void
+emit_msg(int pri, const char *line)
+{
+	char	json[2600], stamp[40];
+
+	if (!log_json) {
+		emit(pri, line);
+		return;
+	}
+	stamp_now(stamp, sizeof(stamp));
+	emit(pri, log_json_line(json, sizeof(json), stamp, level_names[pri],
+	    (int)getpid(), line));
+}
+
 static void
 vlog(int pri, const char *fmt, va_list ap)
 {
-	static const char *const names[] = {
-		[LOG_CRIT] = "crit", [LOG_ERR] = "error",
-		[LOG_WARNING] = "warning", [LOG_INFO] = "info",
-		[LOG_DEBUG] = "debug",
-	};
-	char		 line[2048], stamp[32], out[2200];
-	int		 n;
-	struct tm	 tm;
-	time_t		 now;
+	char	line[2048];
+	int	n;
 
 	if (pri == LOG_DEBUG && !log_debugging)
 		return;
@@ -85,24 +154,100 @@ vlog(int pri, const char *fmt, va_list ap)
 	for (n = 0; line[n] != '\0'; n++)
 		if (line[n] == '\n' || line[n] == '\r')
 			line[n] = ' ';
-	if (log_syslog) {
-		syslog(pri, "%s", line);
-		return;
+	emit_msg(pri, line);
+}
+
+size_t
+log_json_string(char *buf, size_t sz, const char *s)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	char			 esc[8];
+	size_t			 o = 0, n;
+	unsigned char		 c;
+	bool			 utf8;
+
+	if (sz < 3) {
+		if (sz > 0)
+			buf[0] = '\0';
+		return 0;
 	}
-	now = time(NULL);
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	/*
-	 * One write(2) per line keeps lines whole when workers share stderr
-	 * (dprintf(3) would also fstat and lseek on every call).
-	 */
-	n = snprintf(out, sizeof(out), "%s %s[%d] %s: %s\n", stamp, log_ident,
-	    (int)getpid(), names[pri], line);
-	if (n > (int)sizeof(out) - 1) {
-		n = (int)sizeof(out) - 1;
-		out[n - 1] = '\n';
+	utf8 = utf8_valid(s, strlen(s));
+	buf[o++] = '"';
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		n = 2;
+		esc[0] = '\\';
+		if (c == '"' || c == '\\')
+			esc[1] = (char)c;
+		else if (c == '\n')
+			esc[1] = 'n';
+		else if (c == '\r')
+			esc[1] = 'r';
+		else if (c == '\t')
+			esc[1] = 't';
+		else if (c < 0x20 || c == 0x7f) {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			n = 6;
+		} else if (c >= 0x80 && !utf8) {
+			memcpy(esc, "\\\\x", 3);
+			esc[3] = hex[c >> 4];
+			esc[4] = hex[c & 15];
+			n = 5;
+		} else if (c >= 0x80) {
+			/* Whole characters only: s is well-formed. */
+			n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+			memcpy(esc, s, n);
+			s += n - 1;
+		} else {
+			esc[0] = (char)c;
+			n = 1;
+		}
+		if (o + n + 2 > sz)	/* it, the closing quote, the NUL */
+			break;
+		memcpy(buf + o, esc, n);
+		o += n;
 	}
-	(void)write(STDERR_FILENO, out, (size_t)n);
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return o;
+}
+
+char *
+log_json_line(char *buf, size_t sz, const char *stamp, const char *level,
+    int pid, const char *msg)
+{
+	char	m[2200];
+
+	log_json_string(m, sizeof(m), msg);
+	snprintf(buf, sz, "{\"time\":\"%s\",\"level\":\"%s\",\"pid\":%d,"
+	    "\"msg\":%s}", stamp, level, pid, m);
+	return buf;
+}
+
+char *
+log_json_request(char *buf, size_t sz, const char *stamp, const char *level,
+    int pid, const struct log_request *q, long dropped)
+{
+	char	id[80], method[40], route[80], path[400], client[120];
+	char	more[40] = "", worker[32] = "";
+
+	log_json_string(id, sizeof(id), q->id);
+	log_json_string(method, sizeof(method), q->method);
+	log_json_string(route, sizeof(route), q->route);
+	log_json_string(path, sizeof(path), q->path);
+	log_json_string(client, sizeof(client), q->client ? q->client : "");
+	if (q->worker >= 0)
+		snprintf(worker, sizeof(worker), ",\"worker\":%d", q->worker);
+	if (dropped > 0)
+		snprintf(more, sizeof(more), ",\"dropped\":%ld", dropped);
+	snprintf(buf, sz, "{\"time\":\"%s\",\"level\":\"%s\",\"pid\":%d%s,"
+	    "\"request_id\":%s,\"method\":%s,\"route\":%s,\"path\":%s,"
+	    "\"status\":%d,\"duration_ms\":%.3f,\"client\":%s%s}", stamp,
+	    level, pid, worker, id, method, route, path, q->status, q->ms,
+	    client, more);
+	return buf;
 }
 
 #define LOGFN(name, pri)				\
@@ -204,31 +349,28 @@ put(int pri, const char *fmt, ...)
 	va_end(ap);
 }
 
-void
-log_limited(int pri, const char *kind, const char *fmt, ...)
+/*
+ * May a line of kind be written now?  -1: no (it was counted); else how
+ * many lines of its kind were dropped before it, with *key, *slot and
+ * *start for remember().
+ */
+static long
+admit(const char *kind, uint64_t *key, size_t *slot, long *start)
 {
-	va_list		 ap;
-	char		 line[256];
-	uint64_t	 key = rl_key(kind);
-	size_t		 slot, i, use = 0;
-	long		 dropped, start = 0;
-	pid_t		 me;
+	*key = rl_key(kind);
+	*start = 0;
+	return rl_hit(table(), RL_SLOTS, *key, mono_now(), LOG_QUIET, slot,
+	    start);
+}
 
-	if (pri == LOG_DEBUG && !log_debugging)
-		return;
-	dropped = rl_hit(table(), RL_SLOTS, key, mono_now(), LOG_QUIET, &slot,
-	    &start);
-	if (dropped < 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (dropped > 0)
-		put(pri, "%s [and %ld more like it before]", line, dropped);
-	else
-		put(pri, "%s", line);
-	/* Remember it for log_tick(): a free entry, or the oldest. */
-	me = getpid();
+/* Remember a line written by admit()'s leave, for log_tick(). */
+static void
+remember(int pri, size_t slot, uint64_t key, long start, const char *line)
+{
+	size_t	i, use = 0;
+	pid_t	me = getpid();
+
+	/* A free entry, or the oldest. */
 	for (i = 0; i < LOG_OPENED; i++) {
 		if (opened[i].opened == 0 || opened[i].pid != me) {
 			use = i;
@@ -243,6 +385,55 @@ log_limited(int pri, const char *kind, const char *fmt, ...)
 	opened[use].opened = start;
 	opened[use].pri = pri;
 	snprintf(opened[use].line, sizeof(opened[use].line), "%s", line);
+}
+
+void
+log_limited(int pri, const char *kind, const char *fmt, ...)
+{
+	va_list		 ap;
+	char		 line[256];
+	uint64_t	 key;
+	size_t		 slot;
+	long		 dropped, start;
+
+	if (pri == LOG_DEBUG && !log_debugging)
+		return;
+	if ((dropped = admit(kind, &key, &slot, &start)) < 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (dropped > 0)
+		put(pri, "%s [and %ld more like it before]", line, dropped);
+	else
+		put(pri, "%s", line);
+	remember(pri, slot, key, start, line);
+}
+
+void
+log_request(int pri, const char *kind, const struct log_request *q)
+{
+	char		 line[512], json[1400], stamp[40];
+	uint64_t	 key = 0;
+	size_t		 slot = 0;
+	long		 dropped = 0, start = 0;
+
+	if (pri == LOG_DEBUG && !log_debugging)
+		return;
+	if (kind != NULL && (dropped = admit(kind, &key, &slot, &start)) < 0)
+		return;
+	snprintf(line, sizeof(line), "%s %s %s %d %.1fms", q->id, q->method,
+	    q->path, q->status, q->ms);
+	if (log_json) {
+		stamp_now(stamp, sizeof(stamp));
+		emit(pri, log_json_request(json, sizeof(json), stamp,
+		    level_names[pri], (int)getpid(), q, dropped));
+	} else if (dropped > 0)
+		put(pri, "%s [and %ld more like it before]", line, dropped);
+	else
+		put(pri, "%s", line);
+	if (kind != NULL)
+		remember(pri, slot, key, start, line);
 }
 
 void

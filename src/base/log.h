@@ -17,6 +17,54 @@ void	 log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 log_set_debug(int);
 
 /*
+ * log_format = json: every line one JSON object, {"time", "level", "pid",
+ * "msg"}; request lines carry their fields apart (log_request()).  Off:
+ * text lines, as always.
+ */
+void	 log_set_json(int);
+
+/* A request's line (the worker writes one per request). */
+struct log_request {
+	const char	*id;		/* "<pid>-<n>" */
+	const char	*method;
+	const char	*route;		/* the route's name, or "unknown" */
+	const char	*path;		/* the route's pattern, else the path
+					   (escaped): never a secret segment */
+	const char	*client;	/* client address, or "" */
+	int		 status;
+	double		 ms;		/* duration */
+	int		 worker;	/* scoreboard slot, -1: none */
+};
+
+/*
+ * Write q's line at pri: "<id> <method> <path> <status> <ms>ms" as text,
+ * or an object with "request_id", "method", "route", "path", "status",
+ * "duration_ms", "worker" and "client" as JSON.  With kind (not NULL) the
+ * line goes through log_limited()'s rate limit under that kind.
+ */
+void	 log_request(int pri, const char *kind, const struct log_request *q);
+
+/*
+ * The JSON forms, for log_request() and the tests: the line (without its
+ * newline) into buf of sz bytes, always NUL-terminated; stamp is the
+ * time, level a name ("info"), dropped (> 0) how many lines of its kind
+ * the rate limit dropped before it.  Returns buf.
+ */
+char	*log_json_line(char *buf, size_t sz, const char *stamp,
+	    const char *level, int pid, const char *msg);
+char	*log_json_request(char *buf, size_t sz, const char *stamp,
+	    const char *level, int pid, const struct log_request *q,
+	    long dropped);
+
+/*
+ * s as a JSON string, quotes included, into buf (sz >= 3): control
+ * characters escaped; bytes past ASCII as they are when s is well-formed
+ * UTF-8, else each written "\\xNN" (so the line stays valid JSON).
+ * Truncated at a character; always NUL-terminated.  Returns the length.
+ */
+size_t	 log_json_string(char *buf, size_t sz, const char *s);
+
+/*
  * Lines a client or an outage can repeat at will (a database away, bad
  * requests): like log_err() and the others at pri (LOG_ERR, LOG_WARNING,
  * LOG_INFO or LOG_DEBUG of <syslog.h>), but of the lines of one kind --

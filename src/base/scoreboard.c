@@ -75,6 +75,7 @@ scoreboard_init(const char *name, int total, int queue)
 		memset(sb, 0, sizeof(*sb));
 		permits_init(&sb->permits, total, queue);
 		log_share(sb->lograte);
+		mx_share(&sb->metrics);
 		return;
 	}
 	/* The first of the processes sharing name makes it, under a lock. */
@@ -85,6 +86,14 @@ scoreboard_init(const char *name, int total, int queue)
 	}
 	if (st.st_size == 0 && ftruncate(fd, sizeof(*sb)) == -1) {
 		log_crit("scoreboard %s: %s", name, strerror(errno));
+		exit(1);
+	}
+	/* Made by another version of signet: its layout is not ours. */
+	if (st.st_size != 0 && (size_t)st.st_size != sizeof(*sb)) {
+		log_crit("scoreboard %s holds %lld bytes, not %zu: another "
+		    "version of signet made it; stop every signet of this "
+		    "configuration and remove /dev/shm%s", name,
+		    (long long)st.st_size, sizeof(*sb), name);
 		exit(1);
 	}
 	sb = mmap(NULL, sizeof(*sb), PROT_READ | PROT_WRITE, MAP_SHARED, fd,
@@ -98,6 +107,7 @@ scoreboard_init(const char *name, int total, int queue)
 	(void)flock(fd, LOCK_UN);
 	close(fd);
 	log_share(sb->lograte);
+	mx_share(&sb->metrics);
 }
 
 void

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "base/metrics.h"
 #include "base/ratelimit.h"
 
 /*
@@ -14,8 +15,9 @@
  * its children (MAP_SHARED, created before the first fork), and the hash
  * permits.  A worker writes the route it serves; when a worker dies the
  * master reads its slot to log the route and gives back a permit the dead
- * worker held.  Every layer may use it: it knows nothing of requests,
- * hashing or mail.
+ * worker held.  Beside them, the counters of GET /metrics (metrics.h),
+ * summed over every process and kept when one is replaced.  Every layer
+ * may use it: it knows nothing of requests, hashing or mail.
  */
 struct slot {
 	pid_t		pid;		/* 0: free */
@@ -60,6 +62,7 @@ struct scoreboard {
 	struct permits	permits;
 	struct slot	slots[SLOTS_MAX];
 	struct rl_slot	lograte[RL_SLOTS];	/* log_limited()'s windows */
+	struct metrics	metrics;		/* mx_*() count here */
 };
 
 /* The shared region (NULL before scoreboard_init(): signet-admin). */

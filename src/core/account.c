@@ -8,6 +8,7 @@
 #include "base/conf.h"
 #include "base/xmalloc.h"
 #include "core/account.h"
+#include "core/event.h"
 #include "core/password.h"
 #include "core/throttle.h"
 #include "core/token.h"
@@ -29,6 +30,20 @@ login_key(const char *login, int found, const struct user *u)
 	return throttle_key("login", login);
 }
 
+/*
+ * Why a login was refused, for its event (the answer is the same for
+ * all): no such account, a wrong password, or an account not active.
+ */
+static enum event_outcome
+refusal(int found, int ok, const struct user *u)
+{
+	if (!found)
+		return OUT_UNKNOWN_USER;
+	if (!ok)
+		return OUT_BAD_PASSWORD;
+	return strcmp(u->status, "disabled") == 0 ? OUT_DISABLED : OUT_INACTIVE;
+}
+
 int
 account_login(const char *asked, enum login_by by, const char *password,
     const char *client, struct user *u, struct problem *p)
@@ -36,12 +51,15 @@ account_login(const char *asked, enum login_by by, const char *password,
 	char		 rehash[PASSWORD_MCF_LEN], abuf[THROTTLE_ADDR_LEN];
 	char		*akey = NULL, *ckey = NULL, *login;
 	const char	*again = NULL;
+	enum event_outcome why = OUT_ERROR;
 	long		 wait = 0;
 	int		 ok, found, rc = -1;
 
 	memset(u, 0, sizeof(*u));
-	if (password_busy())
+	if (password_busy()) {
+		event_note(EV_LOGIN, OUT_BUSY, 0, NULL);
 		return password_problem(PASSWORD_BUSY, p);
+	}
 	login = by == LOGIN_ANY ? validate_login(asked) : xstrdup(asked);
 	if (!throttle_exempt(client))
 		ckey = throttle_key("login-addr", throttle_address(client,
@@ -65,8 +83,10 @@ account_login(const char *asked, enum login_by by, const char *password,
 		wait = throttle_reserve(akey, THROTTLE_HOUR,
 		    cf->throttle_login_account_free,
 		    cf->throttle_login_account_hourly);
-	if (throttle_problem(wait, p) == -1)
+	if (throttle_problem(wait, p) == -1) {
+		why = event_outcome_of(p, OUT_ERROR);
 		goto out;
+	}
 
 	/* Unknown users cost one hash too: no timing oracle. */
 	ok = password_verify(password, found ? u->password : NULL);
@@ -74,8 +94,10 @@ account_login(const char *asked, enum login_by by, const char *password,
 		/* Not a try: the account's reservation goes back. */
 		if (throttle_unreserve(akey) == -1)
 			problem_db(p);
-		else
+		else {
 			password_problem(ok, p);
+			why = OUT_BUSY;
+		}
 		goto out;
 	}
 	if (!ok || !found || strcmp(u->status, "active") != 0) {
@@ -88,6 +110,7 @@ account_login(const char *asked, enum login_by by, const char *password,
 			goto out;
 		}
 		p->kind = PROB_LOGIN_FAILED;
+		why = refusal(found, ok, u);
 		goto out;
 	}
 	if (password_needs_rehash(u->password) &&
@@ -107,6 +130,10 @@ account_login(const char *asked, enum login_by by, const char *password,
 	rc = 0;
 out:
 	db_rollback();
+	/* A refusal is told here; a success by mfa_login(), the last step. */
+	if (rc == -1)
+		event_note(EV_LOGIN, why, found == 1 ? u->id : 0,
+		    found == 1 ? u->gid : NULL);
 	if (rc == -1)
 		db_user_free(u);
 	explicit_bzero(rehash, sizeof(rehash));
@@ -261,6 +288,7 @@ account_logout(long long id, struct problem *p)
 		problem_db(p);
 		return -1;
 	}
+	event_note(EV_LOGOUT, OUT_OK, id, NULL);
 	return 0;
 }
 

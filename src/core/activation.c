@@ -11,6 +11,7 @@
 #include "base/xmalloc.h"
 #include "core/activation.h"
 #include "core/code.h"
+#include "core/event.h"
 #include "core/password.h"
 #include "core/signup.h"
 #include "core/throttle.h"
@@ -116,6 +117,7 @@ draft_create(const struct link_signup *s, const char *mcf, const char *token,
 	log_info("link signup: user %lld is %s", *id, pr.placeholder != 0 ?
 	    "invited, its signup kept aside" : pr.reuse != 0 ?
 	    "a draft again" : "a draft");
+	event_note(EV_SIGNUP_REQUESTED, OUT_OK, *id, gid);
 	rc = 0;
 	goto out;
 dberr:
@@ -295,6 +297,8 @@ activation_confirm(enum link_form form, const char *token, long consent,
 		goto out;
 	}
 	log_info("%s: user %s is active", kind_of(form), gid);
+	if (strcmp(status, "active") != 0)
+		event_note(EV_SIGNUP_COMPLETED, OUT_OK, l.user_id, gid);
 	rc = load(l.user_id, u, p);
 out:
 	db_rollback();

@@ -12,6 +12,7 @@
 #include "db/member.h"
 #include "db/project.h"
 #include "db/user.h"
+#include "core/event.h"
 #include "core/invite.h"
 #include "base/log.h"
 #include "mail/outbox.h"
@@ -182,7 +183,9 @@ invite_finish(int rc, struct invitation *out, struct invite_tx *tx,
 		if (db_commit() == -1) {
 			problem_db(p);
 			rc = -1;
-		}
+		} else if (out->mailed)
+			event_note(EV_INVITE_SENT, OUT_OK, out->invitee.id,
+			    out->invitee.gid);
 	}
 	db_rollback();
 	if (rc == -1)
@@ -349,9 +352,12 @@ invite_answer(const char *user, const char *project, bool accept,
 		goto dberr;
 	if (db_commit() == -1)
 		goto dberr;
-	if (to != NULL)
+	if (to != NULL) {
 		log_info("invite: user %s %s project %s", user,
 		    accept ? "accepted" : "declined", project);
+		event_note(accept ? EV_INVITE_ACCEPTED : EV_INVITE_DECLINED,
+		    OUT_OK, m.user_id, user);
+	}
 	rc = 0;
 	goto out;
 dberr:

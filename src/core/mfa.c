@@ -12,6 +12,7 @@
 #include "base/xmalloc.h"
 #include "core/account.h"
 #include "core/code.h"
+#include "core/event.h"
 #include "core/mfa.h"
 #include "core/throttle.h"
 #include "core/totp.h"
@@ -321,6 +322,7 @@ mfa_confirm(long long id, const char *asked, const char *code,
 	if (tell(&u, "mfa_enabled") == -1 || db_commit() == -1)
 		goto dberr;
 	log_info("mfa: user %s turned two-factor on", u.gid);
+	event_note(EV_MFA_ENABLED, OUT_OK, u.id, u.gid);
 	rc = 0;
 	goto out;
 dberr:
@@ -364,14 +366,34 @@ mfa_disable(long long id, const char *password, const char *code,
 		problem_field(p, "mfa", "is not on");
 		goto out;
 	}
-	if (offered(p) == -1 || account_password(&u, password, p) == -1 ||
-	    check_code(&u, code, &recovery, p) == -1 || turn_off(&u, p) == -1)
+	if (offered(p) == -1)
+		goto out;
+	if (account_password(&u, password, p) == -1) {
+		event_note(EV_MFA_DISABLED, event_outcome_of(p,
+		    OUT_BAD_PASSWORD), u.id, u.gid);
+		goto out;
+	}
+	if (check_code(&u, code, &recovery, p) == -1) {
+		event_note(EV_MFA_DISABLED, event_outcome_of(p,
+		    OUT_BAD_SECOND_FACTOR), u.id, u.gid);
+		goto out;
+	}
+	if (turn_off(&u, p) == -1)
 		goto out;
 	log_info("mfa: user %s turned two-factor off", u.gid);
+	event_note(EV_MFA_DISABLED, OUT_OK, u.id, u.gid);
 	rc = 0;
 out:
 	db_user_free(&u);
 	return rc;
+}
+
+/* The login of u ends with outcome; returns 0 for ok, else -1. */
+static int
+login_done(const struct user *u, enum event_outcome outcome)
+{
+	event_note(EV_LOGIN, outcome, u->id, u->gid);
+	return outcome == OUT_OK ? 0 : -1;
 }
 
 int
@@ -380,28 +402,29 @@ mfa_login(const struct user *u, const char *code, struct problem *p)
 	bool	recovery;
 
 	if (!u->totp_enabled)
-		return 0;
+		return login_done(u, OUT_OK);
 	if (code == NULL || *code == '\0') {
 		p->kind = PROB_SECOND_FACTOR;
-		return -1;
+		return login_done(u, OUT_SECOND_FACTOR_REQUIRED);
 	}
 	if (offered(p) == -1) {
 		/* Its secret cannot be read here: no login, and say why. */
 		log_err("mfa: user %s has two-factor, but no totp_key_file is "
 		    "set", u->gid);
 		p->kind = PROB_UNAVAILABLE;
-		return -1;
+		return login_done(u, OUT_ERROR);
 	}
 	if (check_code(u, code, &recovery, p) == -1)
-		return -1;
+		return login_done(u, event_outcome_of(p, OUT_BAD_SECOND_FACTOR));
 	if (recovery) {
 		log_info("mfa: user %s used a recovery code", u->gid);
+		event_note(EV_MFA_RECOVERY_USED, OUT_OK, u->id, u->gid);
 		if (tell(u, "mfa_recovery_used") == -1) {
 			problem_db(p);
-			return -1;
+			return login_done(u, OUT_ERROR);
 		}
 	}
-	return 0;
+	return login_done(u, OUT_OK);
 }
 
 int
@@ -419,9 +442,11 @@ mfa_reset(long long id, struct problem *p)
 		return -1;
 	}
 	found = turn_off(&u, p);
-	if (found == 0)
+	if (found == 0) {
 		log_info("mfa: two-factor of user %s reset by an operator",
 		    u.gid);
+		event_note(EV_MFA_RESET, OUT_OK, u.id, u.gid);
+	}
 	db_user_free(&u);
 	return found;
 }

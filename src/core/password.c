@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "core/password.h"
 #include "core/problem.h"
+#include "base/metrics.h"
 #include "base/scoreboard.h"
 
 #define SALT_LEN	16
@@ -107,19 +108,27 @@ params_ok(long n, long r, long p)
 	return 0;
 }
 
+static double	now_ms(void);
+
 /*
  * scrypt pw into out (HASH_LEN bytes) holding a hash permit (none to take
  * without a scoreboard: signet-admin).  Returns libscrypt_scrypt()'s 0 or
- * -1, or PASSWORD_BUSY when no permit came within hash_wait_ms.
+ * -1, or PASSWORD_BUSY when no permit came within hash_wait_ms.  The wait
+ * for the permit and the hash are timed for the metrics.
  */
 static int
 scrypt_permit(const char *pw, const unsigned char *salt, size_t saltlen,
     uint64_t n, uint32_t r, uint32_t p, unsigned char *out)
 {
 	struct sched_param	 sp = { 0 };
+	double			 t0, t1;
 	int			 rc, policy;
 
-	if (scoreboard_hash_enter(cf->hash_wait_ms) == -1)
+	t0 = now_ms();
+	rc = scoreboard_hash_enter(cf->hash_wait_ms);
+	t1 = now_ms();
+	mx_observe(MX_HASH_WAIT_SECONDS, (t1 - t0) / 1e3);
+	if (rc == -1)
 		return PASSWORD_BUSY;
 	/*
 	 * A hash is CPU work nobody waits on but its own client: batch it,
@@ -133,6 +142,7 @@ scrypt_permit(const char *pw, const unsigned char *salt, size_t saltlen,
 	if (policy != -1)
 		(void)sched_setscheduler(0, policy, &sp);
 	scoreboard_hash_leave();
+	mx_observe(MX_HASH_SECONDS, (now_ms() - t1) / 1e3);
 	return rc;
 }
 

@@ -10,6 +10,7 @@
 
 #include "core/account.h"
 #include "core/code.h"
+#include "core/event.h"
 #include "base/conf.h"
 #include "db/db.h"
 #include "db/confirm.h"
@@ -84,6 +85,18 @@ reset_mailbox_ok(const char *email)
 	return wait < 0 ? -1 : wait == 0;
 }
 
+void
+reset_requested(const struct user_target *acc, size_t n, int sent)
+{
+	size_t	i;
+
+	if (n == 0)
+		event_note(EV_RESET_REQUESTED, OUT_NO_ACCOUNT, 0, NULL);
+	for (i = 0; i < n; i++)
+		event_note(EV_RESET_REQUESTED, sent ? OUT_OK : OUT_MAILBOX_FULL,
+		    acc[i].id, acc[i].gid);
+}
+
 int
 reset_request(const char *asked, const char *client, char **vcode,
     struct problem *p)
@@ -135,6 +148,7 @@ reset_request(const char *asked, const char *client, char **vcode,
 			goto dberr;
 		log_info("reset: code mailed for %zu account(s)", n);
 	}
+	reset_requested(acc, n, send);
 	*vcode = token;
 	token = NULL;
 	rc = 0;
@@ -173,6 +187,7 @@ reset_confirm(const char *username, const char *new_password,
     struct problem *p)
 {
 	struct user		 u;
+	const struct user	*who = NULL;	/* an active account, once known */
 	struct confirm_code	 c;
 	struct timespec		 t0;
 	char			 tmac[67], mcf[PASSWORD_MCF_LEN];
@@ -187,6 +202,7 @@ reset_confirm(const char *username, const char *new_password,
 		goto dberr;
 	if (!found || strcmp(u.status, "active") != 0)
 		goto refused;
+	who = &u;
 	reset_token_mac(vcode, u.gid, tmac);
 	if ((found = db_confirm_code_get(CONFIRM_RESET, u.id, tmac, &c)) == -1)
 		goto dberr;
@@ -231,11 +247,14 @@ reset_confirm(const char *username, const char *new_password,
 			goto dberr;
 	}
 	log_info("reset: user %s set a new password", u.gid);
+	event_note(EV_RESET_DONE, OUT_OK, u.id, u.gid);
 	*gid = u.gid;
 	u.gid = NULL;
 	rc = 0;
 	goto out;
 refused:
+	event_note(EV_RESET_DONE, OUT_BAD_CODE, who ? who->id : 0,
+	    who ? who->gid : NULL);
 	refuse(p, &t0);
 	goto out;
 dberr:

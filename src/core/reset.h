@@ -92,6 +92,12 @@ int	 reset_throttles(const char *client, const char *login,
 int	 reset_mailbox_ok(const char *email) __attribute__((warn_unused_result));
 
 /*
+ * Tell a reset request's event (core/event.h) for each of the n accounts
+ * acc found (none: no_account), mailed (ok) or not (mailbox_full).
+ */
+void	 reset_requested(const struct user_target *acc, size_t n, int sent);
+
+/*
  * The MAC a reset code is stored under: HMAC of the validation code
  * bound to the account's gid, so one validation code serves several
  * accounts of an address, each with its own row and code.

@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "core/code.h"
+#include "core/event.h"
 #include "core/password.h"
 #include "core/reset.h"
 #include "core/throttle.h"
@@ -71,6 +72,7 @@ reset_link_request(const char *email, const char *url,
 	if (db_user_targets(norm, RESET_MAX_ACCOUNTS, &acc, &n) == -1)
 		goto dberr;
 	if (n == 0) {
+		reset_requested(acc, n, 0);
 		p->kind = PROB_NOT_FOUND;
 		goto out;
 	}
@@ -86,6 +88,7 @@ reset_link_request(const char *email, const char *url,
 			goto dberr;
 		log_info("reset: link mailed for %zu account(s)", n);
 	}
+	reset_requested(acc, n, send);
 	rc = 0;
 	goto out;
 dberr:
@@ -151,6 +154,7 @@ reset_link_complete(const char *uuid, const char *new_password,
 	}
 	u->token_epoch = epoch;
 	log_info("reset: user %s set a new password by link", u->gid);
+	event_note(EV_RESET_DONE, OUT_OK, u->id, u->gid);
 	rc = 0;
 	goto out;
 dberr:

@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "core/code.h"
+#include "core/event.h"
 #include "core/password.h"
 #include "core/signup.h"
 #include "core/throttle.h"
@@ -101,6 +102,7 @@ signup_request(const char *username, const char *password, const char *email,
 			goto out;
 		}
 	}
+	event_note(EV_SIGNUP_REQUESTED, OUT_OK, 0, NULL);
 	*token = tok;
 	tok = NULL;
 	rc = 0;
@@ -144,9 +146,12 @@ signup_complete(const char *username, const char *password, const char *email,
 	if (p->nverrs > 0)
 		goto out;
 	/* A wrong password uses a try too. */
-	if (code_check(db_pending_try, pend.id, cf->code_max_attempts,
-	    pend.code_mac, code, p) != 1)
+	if ((took = code_check(db_pending_try, pend.id, cf->code_max_attempts,
+	    pend.code_mac, code, p)) != 1) {
+		if (took == 0)
+			event_note(EV_SIGNUP_COMPLETED, OUT_BAD_CODE, 0, NULL);
 		goto out;
+	}
 	if ((found = password_verify(password, pend.password)) != 1) {
 		if (found == PASSWORD_BUSY)
 			password_problem(found, p);
@@ -188,6 +193,7 @@ signup_complete(const char *username, const char *password, const char *email,
 		goto out;
 	}
 	log_info("signup: user %s created", u.gid);
+	event_note(EV_SIGNUP_COMPLETED, OUT_OK, u.id, u.gid);
 	*gid = u.gid;
 	*epoch = u.token_epoch;
 	u.gid = NULL;

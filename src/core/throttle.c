@@ -13,8 +13,21 @@
 #include "core/code.h"
 #include "base/conf.h"
 #include "db/throttle.h"
+#include "core/event.h"
 #include "core/throttle.h"
 #include "base/xmalloc.h"
+
+/*
+ * A check of key answered wait: a refusal (> 0) is a throttle hit, told
+ * once per refusal (counted and audited, core/event.h).  Returns wait.
+ */
+static long
+told(const char *key, long wait)
+{
+	if (wait > 0)
+		event_throttle(key);
+	return wait;
+}
 
 const char *
 throttle_fit(const char *key, char buf[THROTTLE_KEY_MAX + 1])
@@ -43,7 +56,7 @@ throttle_hit(const char *key, long window, long limit)
 	if (db_throttle_hit(throttle_fit(key, buf), window, &count,
 	    &left) == -1)
 		return -1;
-	return count > limit ? (left > 0 ? left : 1) : 0;
+	return told(key, count > limit ? (left > 0 ? left : 1) : 0);
 }
 
 long
@@ -57,11 +70,12 @@ throttle_peek(const char *key, long window, long limit)
 	if (db_throttle_get(throttle_fit(key, buf), window, &count, &left,
 	    &since) == -1)
 		return -1;
-	return count >= limit ? (left > 0 ? left : 1) : 0;
+	return told(key, count >= limit ? (left > 0 ? left : 1) : 0);
 }
 
-long
-throttle_backoff(const char *key, long window, long free, long limit)
+/* throttle_backoff() without telling: the caller tells. */
+static long
+backoff(const char *key, long window, long free, long limit)
 {
 	char	buf[THROTTLE_KEY_MAX + 1];
 	long	count, left, since;
@@ -72,6 +86,12 @@ throttle_backoff(const char *key, long window, long free, long limit)
 	    &since) == -1)
 		return -1;
 	return throttle_backoff_wait(count, left, since, free, limit);
+}
+
+long
+throttle_backoff(const char *key, long window, long free, long limit)
+{
+	return told(key, backoff(key, window, free, limit));
 }
 
 long
@@ -87,8 +107,8 @@ throttle_reserve(const char *key, long window, long free, long limit)
 	    limit)) != 0)
 		return got == 1 ? 0 : -1;
 	/* Refused: how long until it would pass (at least a second). */
-	wait = throttle_backoff(key, window, free, limit);
-	return wait == 0 ? 1 : wait;
+	wait = backoff(key, window, free, limit);
+	return told(key, wait == 0 ? 1 : wait);
 }
 
 int

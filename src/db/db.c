@@ -10,6 +10,7 @@
 
 #include "base/conf.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "base/xmalloc.h"
 #include "db/db.h"
 #include "db/stmt.h"
@@ -70,6 +71,7 @@ db_ready(void)
 	in_tx = false;
 	conn = PQconnectdbParams(kw, val, 1);
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+		mx_inc(MX_DB_ERRORS);
 		complain("connect", NULL, conn ? PQerrorMessage(conn) :
 		    "out of memory");
 		if (conn != NULL)
@@ -79,6 +81,8 @@ db_ready(void)
 		return false;
 	}
 	PQsetNoticeProcessor(conn, notice, NULL);
+	if (gen > 0)
+		mx_inc(MX_DB_RECONNECTS);	/* this process had one before */
 	gen++;
 	last_down = false;
 	return true;
@@ -122,6 +126,7 @@ failed(PGresult *res, const char *what)
 	last_down = conn == NULL || PQstatus(conn) != CONNECTION_OK;
 	/* Unique violations are answers, not faults: the caller decides. */
 	if (strcmp(last_state, SQLSTATE_UNIQUE) != 0) {
+		mx_inc(MX_DB_ERRORS);
 		msg = res ? PQresultErrorMessage(res) : "";
 		if (*msg == '\0')
 			msg = conn ? PQerrorMessage(conn) : "no connection";

@@ -152,6 +152,41 @@ db_mail_next_due(double *secs)
 	return db_one(&st, NULL, due_row, secs) == -1 ? -1 : 0;
 }
 
+/* What db_mail_queue() reads: depth and the oldest's age. */
+struct queue_stats {
+	long long	depth;
+	double		oldest;
+};
+
+/* db_fill_fn: a struct queue_stats. */
+static void
+queue_row(const PGresult *res, int r, void *obj)
+{
+	struct queue_stats	*q = obj;
+	const char		*v = db_val(res, r, 1);
+
+	q->depth = strtoll(PQgetvalue(res, r, 0), NULL, 10);
+	q->oldest = v != NULL ? strtod(v, NULL) : 0;
+}
+
+/* GET /metrics: the rows mail_outbox_due indexes, the mailers' queue */
+int
+db_mail_queue(long long *depth, double *oldest)
+{
+	static struct stmt	 st = STMT("mail_queue",
+	    "SELECT count(*), EXTRACT(EPOCH FROM now() - min(created)) "
+	    "FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL", 0);
+	struct queue_stats	 q = { 0, 0 };
+
+	*depth = 0;
+	*oldest = 0;
+	if (db_one(&st, NULL, queue_row, &q) == -1)
+		return -1;
+	*depth = q.depth;
+	*oldest = q.oldest > 0 ? q.oldest : 0;
+	return 0;
+}
+
 /* signet-admin purge */
 int
 db_mail_purge(long keep_days, long long *count)

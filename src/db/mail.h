@@ -67,6 +67,14 @@ int	 db_mail_wake(long long *count) __attribute__((warn_unused_result));
 int	 db_mail_next_due(double *secs) __attribute__((warn_unused_result));
 
 /*
+ * GET /metrics: how many mails wait to be sent (neither sent nor given
+ * up) into *depth, and how many seconds the oldest of them has waited
+ * into *oldest (0 when none).  Returns 0 or -1.
+ */
+int	 db_mail_queue(long long *depth, double *oldest)
+	    __attribute__((warn_unused_result));
+
+/*
  * signet-admin purge: delete mail sent, or given up, more than keep_days
  * days ago; *count gets how many.  Returns 0 or -1.
  */

@@ -12,6 +12,7 @@
 
 #include "base/conf.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "db/db.h"
 #include "db/mail.h"
 #include "mail/mailer.h"
@@ -231,6 +232,13 @@ send_one(void)
 		return -1;
 	}
 
+	if (sent)
+		mx_inc(MX_MAIL_SENT);
+	else {
+		mx_inc(MX_MAIL_FAILED);
+		if (m.attempts + 1 >= max)
+			mx_inc(MX_MAIL_GIVEN_UP);
+	}
 	if (sent && res.noauth)
 		log_warn("mail %lld %s to @%s sent (attempt %ld), but without "
 		    "AUTH as smtp_user: the server did not offer it or "

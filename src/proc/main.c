@@ -107,6 +107,7 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	log_set_debug(debug || cf->debug);
+	log_set_json(strcmp(cf->log_format, "json") == 0);
 
 	if (mailer) {
 		/* A master of mail_concurrency mailers and no workers. */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "base/conf.h"
+#include "base/metrics.h"
 #include "base/scoreboard.h"
 #include "base/log.h"
 #include "mail/mailer.h"
@@ -279,6 +280,10 @@ reap(void)
 			bad++;
 		} else
 			log_debug("child %d exited", (int)pid);
+		/* An abnormal death: the loop forks its replacement. */
+		if (WIFSIGNALED(status) || WEXITSTATUS(status) != 0)
+			mx_inc(is_mailer(s) ? MX_MAILER_RESTARTS :
+			    MX_WORKER_RESTARTS);
 		scoreboard_reclaim(pid);
 		memset(s, 0, sizeof(*s));
 	}

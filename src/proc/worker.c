@@ -17,6 +17,7 @@
 
 #include "base/conf.h"
 #include "base/scoreboard.h"
+#include "core/event.h"
 #include "db/db.h"
 #include "base/log.h"
 #include "wire/req.h"
@@ -36,40 +37,47 @@ on_signal(int sig)
 }
 
 /*
- * Answer one accepted request and log it.  A matched request is logged by
- * its route's pattern, not its path: a path segment can be a secret (the
- * FreeSewing confirmation id of /confirm/signup/<id>), and secrets never
- * reach a log line.  A request that failed (4xx, 5xx) is logged through
- * log_limited(), one line per route and status every few seconds: an
- * anonymous client sending garbage in a loop, or clients retrying while
- * the database is away, must not be able to fill the log.
+ * Answer one accepted request, count it and log it.  A matched request is
+ * logged by its route's pattern, not its path: a path segment can be a
+ * secret (the FreeSewing confirmation id of /confirm/signup/<id>), and
+ * secrets never reach a log line.  A request that failed (4xx, 5xx) is
+ * logged through log_limited(), one line per route and status every few
+ * seconds: an anonymous client sending garbage in a loop, or clients
+ * retrying while the database is away, must not be able to fill the log.
+ * The audit rows of its events are written once its transaction is over
+ * and before the answer goes, so that a client that got its answer finds
+ * them (a failure to write one is logged, never answered).
  */
 static void
 serve(FCGX_Request *f)
 {
-	struct req	 r;
-	struct problem	 p;
-	char		 path[160], kind[80];
-	const char	*what;
-	int		 rc;
+	struct req		 r;
+	struct problem		 p;
+	struct log_request	 q;
+	char			 path[160], kind[80];
+	int			 rc;
 
 	memset(&p, 0, sizeof(p));
 	rc = req_parse(&r, f, &p);
 	route_dispatch(&r, rc == 0 ? NULL : &p);
 	db_rollback();	/* a handler that failed midway leaves no transaction */
+	event_flush();
 	req_send(&r);
-	what = r.route != NULL ? r.route->pattern : log_escape(path,
+	memset(&q, 0, sizeof(q));
+	q.id = r.id;
+	q.method = r.method;
+	q.route = r.route != NULL ? r.route->name : "unknown";
+	q.path = r.route != NULL ? r.route->pattern : log_escape(path,
 	    sizeof(path), r.path, strlen(r.path));
-	if (r.status < 400)
-		log_info("%s %s %s %d %.1fms", r.id, r.method, what, r.status,
-		    req_elapsed_ms(&r));
-	else {
-		/* The kind: nothing the client chose, so a bounded set. */
-		snprintf(kind, sizeof(kind), "req %s %d", r.route != NULL ?
-		    r.route->pattern : "-", r.status);
-		log_limited(LOG_INFO, kind, "%s %s %s %d %.1fms", r.id,
-		    r.method, what, r.status, req_elapsed_ms(&r));
-	}
+	q.client = r.remote;
+	q.status = r.status;
+	q.ms = req_elapsed_ms(&r);
+	q.worker = sb_slot;
+	route_observe(&r, q.ms / 1e3);
+	/* The kind: nothing the client chose, so a bounded set. */
+	snprintf(kind, sizeof(kind), "req %s %d", r.route != NULL ?
+	    r.route->pattern : "-", r.status);
+	log_request(LOG_INFO, r.status < 400 ? NULL : kind, &q);
 	req_free(&r);
 	scoreboard_busy(NULL);
 }

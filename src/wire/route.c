@@ -8,12 +8,15 @@
 #include <json-c/json.h>
 
 #include "base/conf.h"
+#include "base/metrics.h"
 #include "base/scoreboard.h"
 #include "base/xmalloc.h"
 #include "core/account.h"
+#include "core/event.h"
 #include "core/token.h"
 #include "wire/bedita.h"
 #include "wire/freesewing.h"
+#include "wire/metrics.h"
 #include "wire/route.h"
 #include "wire/unicat.h"
 
@@ -68,6 +71,8 @@ signup_handler(struct req *r)
 	r->persona->signup(r);
 }
 
+static void	metrics_handler(struct req *);
+
 #define UNICAT		&unicat_persona, NULL
 #define BEDITA		&bedita_persona, NULL
 #define FREESEWING	&freesewing_persona, NULL
@@ -78,6 +83,9 @@ signup_handler(struct req *r)
  */
 static const struct route routes[] = {
 	{ M_GET, "/api/health", UNICAT, 0, unicat_health, "health" },
+	/* Prometheus; other methods and clients are answered by the handler */
+	{ M_GET | M_POST | M_PUT | M_PATCH | M_DELETE, "/metrics", UNICAT, 0,
+	    metrics_handler, "metrics" },
 	{ M_POST, "/api/signup_request", UNICAT, 0, unicat_signup_request,
 	    "signup_request" },
 	{ M_POST, "/api/signup", UNICAT, 0, unicat_signup, "signup" },
@@ -152,6 +160,51 @@ static const struct route routes[] = {
 };
 
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
+
+/* The personalities by their number in the metrics; 0 is none. */
+static const struct persona *const personas[] = {
+	NULL, &unicat_persona, &bedita_persona, &freesewing_persona,
+};
+
+#define NPERSONAS	(sizeof(personas) / sizeof(personas[0]))
+
+_Static_assert(NROUTES < MX_ROUTES, "MX_ROUTES too small for the routes");
+_Static_assert(NPERSONAS <= MX_PERSONAS, "MX_PERSONAS too small");
+
+static unsigned
+persona_number(const struct persona *p)
+{
+	unsigned	i;
+
+	for (i = 1; i < NPERSONAS; i++)
+		if (personas[i] == p)
+			return i;
+	return 0;
+}
+
+/* GET /metrics: the writer, with the names of what we number. */
+static void
+metrics_handler(struct req *r)
+{
+	static const char	*rnames[NROUTES + 1], *pnames[NPERSONAS];
+	struct metrics_labels	 l = { rnames, NROUTES, pnames, NPERSONAS };
+	size_t			 i;
+
+	for (i = 0; i < NROUTES; i++)
+		rnames[i] = routes[i].name;
+	rnames[NROUTES] = "unknown";
+	pnames[0] = "none";
+	for (i = 1; i < NPERSONAS; i++)
+		pnames[i] = personas[i]->name;
+	metrics_serve(r, &l);
+}
+
+void
+route_observe(const struct req *r, double seconds)
+{
+	metrics_request(r->route != NULL ? (size_t)(r->route - routes) :
+	    NROUTES, r->status, seconds);
+}
 
 /*
  * Who answers a path no route matched (a 404) or matched with another
@@ -356,6 +409,11 @@ route_dispatch(struct req *r, const struct problem *perr)
 		return;
 	if ((rt->flags & R_JWT) && authenticate(r, rt->flags) == -1)
 		return;
+	event_begin(&(struct event_origin){
+	    .persona = persona_number(r->persona),
+	    .personality = r->persona->name, .request = r->id,
+	    .client = r->remote, .agent = req_param(r, "HTTP_USER_AGENT"),
+	    .user_id = r->user_id, .user_gid = r->user_gid });
 	rt->handler(r);
 	if ((rt->flags & R_JWT) && r->status == 200 &&
 	    r->persona->token_header != NULL &&

@@ -34,11 +34,18 @@ struct route {
 
 /*
  * Answer one parsed request: find its route (404, 405 + Allow), let its
- * persona admit it, check the token when needed, run the handler.  perr
- * is the problem req_parse() found, or NULL.  The response is left in r
- * for req_send().
+ * persona admit it, check the token when needed, tell the core where the
+ * request came from (event_begin(): the audit log), run the handler.
+ * perr is the problem req_parse() found, or NULL.  The response is left
+ * in r for req_send(); the caller flushes the events (event_flush()).
  */
 void	 route_dispatch(struct req *r, const struct problem *perr);
+
+/*
+ * Count a request answered (the metrics): by its route (matched, even by
+ * path only) or as unknown, its status and how long it took.
+ */
+void	 route_observe(const struct req *r, double seconds);
 
 /*
  * Does path match pattern?  Fills params (owned by the caller, free()d)

@@ -329,3 +329,38 @@ def unicat_mfa_enrol(api, ident):
                  headers=bearer(ident))
     assert r.status_code == 200, r.text
     return secret, r.json()["result"]["recovery_codes"]
+
+
+# ---------------------------------------------------------------- operating: metrics, audit
+
+def api_as(api, agent):
+    """A client of the same server as api whose requests carry User-Agent agent (the
+    audit log keeps it: a test finds its own rows by it)."""
+    from .api import Api
+    other = Api(api.base_url)
+    other.session.headers["User-Agent"] = agent
+    return other
+
+
+def scrape(api, path="/metrics"):
+    """GET /metrics, parsed by Debian's python3-prometheus-client (a real parser, not
+    ours): {(sample name, ((label, value), ...)): value}.  Asserts the status, the
+    content type, a HELP and TYPE for every family and that no sample repeats."""
+    from prometheus_client.parser import text_string_to_metric_families
+    r = api.get(path)
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4"), r.headers
+    samples = {}
+    for fam in text_string_to_metric_families(r.text):
+        assert fam.documentation, fam.name
+        assert fam.type in ("counter", "gauge", "histogram"), (fam.name, fam.type)
+        for s in fam.samples:
+            key = (s.name, tuple(sorted(s.labels.items())))
+            assert key not in samples, "sample twice: %r" % (key,)
+            samples[key] = s.value
+    return samples
+
+
+def sample(samples, name, **labels):
+    """The value of sample name{labels} in scrape()'s result (0 when absent)."""
+    return samples.get((name, tuple(sorted(labels.items()))), 0)

@@ -57,6 +57,13 @@ static const struct {
 	{ "link_prefixes = nope\n", "link_prefixes" },
 	{ "hash_queue = auto\n", NULL },
 	{ "session_max_age = 1\n", "session_max_age: 1 is outside" },
+	/* operating (issue 15) */
+	{ "metrics_allow = 10.0.0.0/8, 300.1.1.1\n", "metrics_allow: bad address" },
+	{ "metrics_allow =\n", NULL },
+	{ "log_format = json\n", NULL },
+	{ "log_format = xml\n", "log_format: expected text or json" },
+	{ "audit_keep_days = 0\n", NULL },
+	{ "audit_keep_days = -1\n", "audit_keep_days: -1 is outside" },
 };
 
 START_TEST(conf_table)
@@ -106,6 +113,12 @@ START_TEST(conf_values)
 	ck_assert_ptr_null(c.links[1]);
 	ck_assert_int_eq(c.hash_queue, c.hash_concurrency);
 	ck_assert_int_eq(c.session_max_age, 2592000);
+	/* metrics_allow: loopback unless set */
+	ck_assert(cidrs_match(&c.metrics_nets, "127.0.0.1"));
+	ck_assert(cidrs_match(&c.metrics_nets, "::1"));
+	ck_assert(!cidrs_match(&c.metrics_nets, "192.0.2.1"));
+	ck_assert_str_eq(c.log_format, "text");
+	ck_assert_int_eq(c.audit_keep_days, 180);
 	conf_free(&c);
 }
 END_TEST

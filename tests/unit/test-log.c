@@ -1,6 +1,7 @@
 /*
  * Unit tests: the log's rate limit (base/ratelimit.c: the windows, what
- * each line reports, slots taken over) and log_oneline().  ISC licence.
+ * each line reports, slots taken over), log_oneline(), and the JSON lines
+ * of log_format = json (each parsed back with json-c).  ISC licence.
  */
 #include "config.h"
 
@@ -8,6 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <json-c/json.h>
 
 #include "base/log.h"
 #include "base/ratelimit.h"
@@ -134,6 +137,119 @@ START_TEST(oneline)
 }
 END_TEST
 
+/* JSON strings: what each text becomes, and what json-c reads back. */
+static const struct {
+	const char	*in, *json, *back;
+	size_t		 sz;
+} jstrings[] = {
+	{ "plain", "\"plain\"", "plain", 64 },
+	{ "", "\"\"", "", 64 },
+	{ "say \"hi\" \\ there", "\"say \\\"hi\\\" \\\\ there\"",
+	    "say \"hi\" \\ there", 64 },
+	{ "a\nb\tc\rd", "\"a\\nb\\tc\\rd\"", "a\nb\tc\rd", 64 },
+	{ "bell\a del\x7f", "\"bell\\u0007 del\\u007f\"", "bell\a del\x7f",
+	    64 },
+	/* Well-formed UTF-8 goes as it is. */
+	{ "caf\xc3\xa9 \xe2\x82\xac", "\"caf\xc3\xa9 \xe2\x82\xac\"",
+	    "caf\xc3\xa9 \xe2\x82\xac", 64 },
+	/* Anything else: its bytes as \xNN text. */
+	{ "bad \xff\xc3", "\"bad \\\\xff\\\\xc3\"", "bad \\xff\\xc3", 64 },
+	/* Truncated: never inside an escape or a character. */
+	{ "abc\"def", "\"abc\"", "abc", 7 },
+	{ "ab\xe2\x82\xac", "\"ab\"", "ab", 7 },
+	{ "ab\xe2\x82\xac", "\"ab\xe2\x82\xac\"", "ab\xe2\x82\xac", 8 },
+};
+
+START_TEST(json_strings)
+{
+	char			 buf[128];
+	struct json_object	*o;
+	size_t			 n;
+
+	n = log_json_string(buf, jstrings[_i].sz, jstrings[_i].in);
+	ck_assert_str_eq(buf, jstrings[_i].json);
+	ck_assert_uint_eq(n, strlen(buf));
+	ck_assert_uint_lt(n, jstrings[_i].sz);
+	o = json_tokener_parse(buf);
+	ck_assert_msg(o != NULL, "%s does not parse", buf);
+	ck_assert_str_eq(json_object_get_string(o), jstrings[_i].back);
+	json_object_put(o);
+}
+END_TEST
+
+/* A key of a parsed line, which must be there. */
+static struct json_object *
+field(struct json_object *o, const char *key)
+{
+	struct json_object	*v;
+
+	ck_assert_msg(json_object_object_get_ex(o, key, &v), "no %s", key);
+	return v;
+}
+
+START_TEST(json_lines)
+{
+	char			 buf[2048];
+	struct json_object	*o;
+
+	log_json_line(buf, sizeof(buf), "2024-05-01T12:00:00.123Z", "warning",
+	    4242, "database: \"x\" failed\twith \xff");
+	o = json_tokener_parse(buf);
+	ck_assert_msg(o != NULL, "%s", buf);
+	ck_assert_str_eq(json_object_get_string(field(o, "time")),
+	    "2024-05-01T12:00:00.123Z");
+	ck_assert_str_eq(json_object_get_string(field(o, "level")), "warning");
+	ck_assert_int_eq(json_object_get_int(field(o, "pid")), 4242);
+	ck_assert_str_eq(json_object_get_string(field(o, "msg")),
+	    "database: \"x\" failed\twith \\xff");
+	ck_assert(strchr(buf, '\n') == NULL);
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(json_requests)
+{
+	const struct log_request q = { .id = "77-3", .method = "POST",
+	    .route = "confirm_signup", .path = "/confirm/signup/*",
+	    .client = "2001:db8::1", .status = 404, .ms = 1.23456,
+	    .worker = 3 };
+	const struct log_request anon = { .id = "1-1", .method = "GET",
+	    .route = "unknown", .path = "/x\\x22\"", .client = NULL,
+	    .status = 404, .ms = 0, .worker = -1 };
+	char			 buf[2048];
+	struct json_object	*o, *v;
+
+	log_json_request(buf, sizeof(buf), "T", "info", 77, &q, 5);
+	o = json_tokener_parse(buf);
+	ck_assert_msg(o != NULL, "%s", buf);
+	ck_assert_str_eq(json_object_get_string(field(o, "request_id")),
+	    "77-3");
+	ck_assert_str_eq(json_object_get_string(field(o, "method")), "POST");
+	ck_assert_str_eq(json_object_get_string(field(o, "route")),
+	    "confirm_signup");
+	ck_assert_str_eq(json_object_get_string(field(o, "path")),
+	    "/confirm/signup/*");
+	ck_assert_str_eq(json_object_get_string(field(o, "client")),
+	    "2001:db8::1");
+	ck_assert_int_eq(json_object_get_int(field(o, "status")), 404);
+	ck_assert_int_eq(json_object_get_int(field(o, "worker")), 3);
+	ck_assert_int_eq(json_object_get_int(field(o, "dropped")), 5);
+	ck_assert(json_object_get_double(field(o, "duration_ms")) > 1.234 &&
+	    json_object_get_double(field(o, "duration_ms")) < 1.236);
+	json_object_put(o);
+
+	log_json_request(buf, sizeof(buf), "T", "info", 1, &anon, 0);
+	o = json_tokener_parse(buf);
+	ck_assert_msg(o != NULL, "%s", buf);
+	ck_assert(!json_object_object_get_ex(o, "worker", &v));
+	ck_assert(!json_object_object_get_ex(o, "dropped", &v));
+	ck_assert_str_eq(json_object_get_string(field(o, "client")), "");
+	ck_assert_str_eq(json_object_get_string(field(o, "path")),
+	    "/x\\x22\"");
+	json_object_put(o);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -146,6 +262,10 @@ main(void)
 	tcase_add_test(tc, rl_summary);
 	tcase_add_test(tc, rl_key_nonzero);
 	tcase_add_loop_test(tc, oneline, 0, sizeof(lines) / sizeof(lines[0]));
+	tcase_add_loop_test(tc, json_strings, 0,
+	    sizeof(jstrings) / sizeof(jstrings[0]));
+	tcase_add_test(tc, json_lines);
+	tcase_add_test(tc, json_requests);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
