@@ -19,7 +19,10 @@ The stack, all on 127.0.0.1 and all started and stopped here with the test harne
                  SELECT on a 100k-row table per request
   nginx          one nginx (harness.Nginx), one server block per backend, each
                  made from contrib/nginx/signet.conf (the one we ship)
-Every backend runs the same number of worker processes.
+  better-auth    the peer (bench/peer.py): better-auth + express + pg in node
+                 processes, on its own database of the same cluster
+Every signet and floor runs the same number of worker processes; the peer runs one
+node process per core (--peer-procs).
 
 Each round runs every cell once, pairs of cells that are compared back to back
 (limit then subject, the other way round in odd rounds); a figure is the median
@@ -51,6 +54,7 @@ TOP = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(TOP, "tests"))
 import harness  # noqa: E402
 from harness.dev import state_dir  # noqa: E402
+import peer  # noqa: E402
 
 LUA = os.path.join(HERE, "lua")
 PASSWORD = "Bench-Tr0ub4dor-&-staple-9047"
@@ -300,6 +304,7 @@ class Stack:
         self.floors = {}
         self.ports = {}
         self.urls = {}
+        self.peer = peer.Peer(a, PROCS)
 
     # --- pieces
     def start_pg(self):
@@ -438,6 +443,9 @@ class Stack:
         for name, accept in self.a.extra_floors:
             self.start_floor(name, "static", accept)
         self.start_nginx()
+        if self.peer.wanted and not self.peer.reason:
+            self.peer.start(self.pg, self.work, PASSWORD)
+            self.urls["better-auth"] = self.peer.url
 
     def api(self, name):
         return harness.Api(self.urls[name], timeout=30)
@@ -532,6 +540,7 @@ class Bench:
             "floorX": lambda: [f.pid for n, f in stack.floors.items()
                                if n not in ("floorA", "floorB", "floorB_session")],
             "postgres": self.postmaster_pid,
+            "better-auth": lambda: stack.peer.pid,
         }
 
     def postmaster_pid(self):
@@ -589,8 +598,30 @@ class Bench:
                                             self.a.hash_concurrency))
 
     def c_login14(self):
-        return self.wrk_cell("signet14", "/api/login", self.a.login_conns, "login.lua",
-                             ["b14u", self.a.login_users, PASSWORD])
+        def cell():
+            return self.wrk_cell("signet14", "/api/login", self.a.login_conns, "login.lua",
+                                 ["b14u", self.a.login_users, PASSWORD])
+        if not self.s.peer.up:
+            return cell()
+        # the peak Pss of signet's stack while it logs in, for the side-by-side table
+        return self.s.peer.sample(self.signet_stack(), cell)
+
+    def signet_stack(self):
+        """signet14's and nginx's pids: signet's stack, in the peer's memory table."""
+        return [self.s.signets["signet14"].pid, self.s.nginx.pid]
+
+    # The peer (bench/peer.py): better-auth's sign-in, get-session and hash ceiling.
+    def c_ba_signin(self):
+        return self.s.peer.sample([self.s.peer.pid], lambda: self.wrk_cell(
+            "better-auth", "/api/auth/sign-in/email", self.a.login_conns, "ba_signin.lua",
+            ["ba", self.a.login_users, PASSWORD], headers=["Origin: " + self.s.peer.url]))
+
+    def c_ba_session(self):
+        return self.wrk_cell("better-auth", "/api/auth/get-session", self.a.conns,
+                             headers=["Cookie: " + self.s.peer.cookie])
+
+    def c_ba_ceil(self):
+        return self.measure(lambda: self.s.peer.ceiling(self.a.duration))
 
     def c_login14_c2(self):
         """login14 with only as many connections as hash permits: no queue."""
@@ -677,7 +708,8 @@ class Bench:
     def c_signup_slow(self):
         return self.signup(True)
 
-    PAIRS = [("floorA", "bad400"), ("floorB", "floorB_session", "init"), ("ceil14", "login14"),
+    PAIRS = [("floorA", "bad400"), ("floorB", "floorB_session", "init", "ba_session"),
+             ("ceil14", "login14", "ba_ceil", "ba_signin"),
              ("ceil17", "login17"), ("init_alone", "init_under_login"),
              ("signup_prompt", "signup_slow")]
     EXTRA_PAIRS = [("floorA_poll", "floorA_epoll"), ("floorB_alt",), ("login14_c2",),
@@ -689,6 +721,11 @@ class Bench:
             return self.PAIRS + [g for g in self.EXTRA_PAIRS if g != ("floorB_alt",)]
         return [g for g in self.PAIRS + (self.EXTRA_PAIRS if want else [])
                 if not want or any(c in want for c in g)]
+
+    def skip(self, c):
+        """Not run: not among --cells, or the peer's cell and the peer is not up."""
+        return (self.a.cells and c not in self.a.cells) or \
+            (c.startswith("ba_") and not self.s.peer.up)
 
     # --- checks before measuring
     def smoke(self):
@@ -723,7 +760,9 @@ class Bench:
         for api in (api14, api17):
             r = api.get("/api/init", headers={"Authorization": "Bearer " + jwt})
             assert r.status_code == 200 and r.json()["success"], "init: %s" % r.text
-            assert "Authorization" not in r.headers, "init refreshed the token"
+            # Since issue 12, /api/init answers with a fresh JWT, as Unicat's page says
+            # ("A fresh JWT is in the Authorization header"): the init cell pays for it.
+            assert r.headers.get("Authorization"), "init gave no fresh token"
 
     # --- memory
     def rss_table(self, name):
@@ -774,6 +813,7 @@ class Bench:
         if not a.cells:
             self.memory_cheap()
         pairs = self.cells_enabled()
+        self.s.peer.memory_now("idle", self.signet_stack())
         # one short pass of everything first: caches, JIT of nothing, pages in
         say("warm-up")
         saved = (a.duration, a.duration17)
@@ -781,7 +821,8 @@ class Bench:
         # (only the cheap cells: the hashing ones are warm after one hash)
         for group in pairs:
             for c in group:
-                if (not a.cells or c in a.cells) and not c.startswith(("ceil", "login", "signup", "init_under")):
+                if not self.skip(c) and not c.startswith(("ceil", "login", "signup", "init_under",
+                                                          "ba_ceil", "ba_signin")):
                     getattr(self, "c_" + c)()
         a.duration, a.duration17 = saved
         self.peaks17 = []
@@ -791,13 +832,14 @@ class Bench:
             for group in pairs:
                 order = group if i % 2 == 0 else tuple(reversed(group))
                 for c in order:
-                    if a.cells and c not in a.cells:
+                    if self.skip(c):
                         continue
                     say("round %d/%d: %s" % (i + 1, a.rounds, c))
                     rnd[c] = getattr(self, "c_" + c)()
                     rnd[c]["order"] = order.index(c)
             self.rounds.append(rnd)
         self.rounds_seconds = time.monotonic() - t0
+        self.s.peer.memory_now("after", self.signet_stack())
         if not a.cells:
             self.memory["post14"] = self.rss_table("signet14")
             self.memory["post17"] = self.rss_table("signet17")
@@ -871,6 +913,10 @@ def own_cpu_per_req(r):
     if not req:
         return None
     return sum(v for k, v in c.items() if not k.startswith("_")) / req * 1e6
+
+
+# what bench/peer.py's reports use
+TOOLS = types.SimpleNamespace(fmt_range=fmt_range, med=med, own_cpu_per_req=own_cpu_per_req)
 
 
 def report(b, a):
@@ -1007,15 +1053,16 @@ def report(b, a):
             w("| 5 | same, N=2^17 (MiB) | %s | | | <= 8 MiB | %s |" % (
                 desc(m["post17"], "worker"),
                 verdict(max(roles(m["post17"], "worker")), lambda v: v <= 8 * MiB)))
+    lines.extend(peer.summary_rows(b, a, TOOLS))
     return "\n".join(lines)
 
 
 def cpu_report(b):
     """CPU microseconds per request, by process group, medians over the rounds."""
     cells = ["floorA", "floorA_poll", "floorA_epoll", "bad400", "floorB", "floorB_session",
-             "floorB_alt", "init", "login14", "login17"]
+             "floorB_alt", "init", "ba_session", "login14", "ba_signin", "login17"]
     groups = ["wrk+ceiling", "nginx", "signet14", "signet17", "floorA", "floorB", "floorS",
-              "floorX", "postgres", "_other"]
+              "floorX", "better-auth", "postgres", "_other"]
     lines = ["| cell | " + " | ".join(g.strip("_") for g in groups) +
              " | stack total | machine busy |",
              "|---" * (len(groups) + 3) + "|"]
@@ -1035,7 +1082,8 @@ def cpu_report(b):
 
 def latency_report(b):
     cells = ["floorA", "floorA_poll", "floorA_epoll", "bad400", "floorB", "floorB_session",
-             "floorB_alt", "init", "login14", "login14_c2", "login17", "init_alone", "init_under_ceiling",
+             "floorB_alt", "init", "ba_session", "login14", "login14_c2", "ba_signin", "login17",
+             "init_alone", "init_under_ceiling",
              "init_under_ceiling_nice",
              "init_under_login", "signup_prompt", "signup_slow"]
     lines = ["| cell | req/s | p50 ms | p90 ms | p99 ms | max ms | errors (socket/status) |",
@@ -1047,7 +1095,8 @@ def latency_report(b):
         errs = sum(x["connect"] + x["read"] + x["write"] + x["timeout"] for x in rs)
         st = sum(x["status"] for x in rs)
         lines.append("| %s | %s | %s | %s | %s | %s | %d / %d |" % (
-            c, fmt_range([x["rate"] for x in rs], "%.0f" if c[:5] != "login" else "%.1f"),
+            c, fmt_range([x["rate"] for x in rs],
+                         "%.1f" if c.startswith(("login", "ba_signin")) else "%.0f"),
             fmt_range([x["p50"] for x in rs], "%.2f", 1e-3),
             fmt_range([x["p90"] for x in rs], "%.2f", 1e-3),
             fmt_range([x["p99"] for x in rs], "%.2f", 1e-3),
@@ -1134,6 +1183,11 @@ def main():
     ap.add_argument("--mem-requests", type=int)
     ap.add_argument("--extra-floor", action="append", default=[],
                     help="NAME:ACCEPT, another static floor (accept: block|poll|epoll)")
+    ap.add_argument("--peer-procs", type=int, default=NCPU,
+                    help="node processes of the peer, better-auth (default: the cores)")
+    ap.add_argument("--peer-skip", metavar="REASON",
+                    help="skip the peer's cells (ba_*), printing REASON (bench/run passes "
+                         "why npm ci failed)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     ap.add_argument("--diag", action="store_true",
                     help="add the diagnostic cells (floorA_poll, floorA_epoll, login14_c2, "
@@ -1192,7 +1246,9 @@ def main():
             info = {"urls": stack.urls, "dsn": stack.pg.dsn, "jwt": b.jwt, "work": a.work,
                     "pids": {n: sg.pid for n, sg in stack.signets.items()},
                     "floors": {n: f.pid for n, f in stack.floors.items()},
-                    "nginx": stack.nginx.pid, "smtp_sink": stack.sink.pid}
+                    "nginx": stack.nginx.pid, "smtp_sink": stack.sink.pid,
+                    "better-auth": {"pid": stack.peer.pid, "cookie": stack.peer.cookie,
+                                    "skipped": stack.peer.reason}}
             with open(os.path.join(a.out, "hold.json"), "w") as f:
                 json.dump(info, f, indent=1)
             print(json.dumps(info, indent=1), flush=True)
@@ -1224,6 +1280,11 @@ def main():
                     getattr(b, "rounds_seconds", 0), elapsed))
     text.append("")
     text.append(report(b, a))
+    if stack.peer.wanted:
+        text.append("")
+        text.append("signet and its peer, side by side (the same rounds):")
+        text.append("")
+        text.append(peer.side_by_side(b, a, TOOLS))
     text.append("")
     text.append("Every cell (median, min-max over the rounds):")
     text.append("")
@@ -1245,7 +1306,9 @@ def main():
     with open(base + ".json", "w") as f:
         json.dump({"args": {k: v for k, v in vars(a).items() if k != "extra_floors"},
                    "versions": v, "rounds": b.rounds, "memory": b.memory,
-                   "peaks17": b.peaks17}, f, indent=1, default=str)
+                   "peaks17": b.peaks17,
+                   "peer": {"describe": stack.peer.describe(), "skipped": stack.peer.reason,
+                            "memory": stack.peer.memory}}, f, indent=1, default=str)
     print("\nwritten: %s.md, %s.json" % (base, base), file=sys.stderr)
     return 0
 
