@@ -231,7 +231,7 @@ log_json_request(char *buf, size_t sz, const char *stamp, const char *level,
     int pid, const struct log_request *q, long dropped)
 {
 	char	id[80], method[40], route[80], path[400], client[120];
-	char	more[40] = "", worker[32] = "";
+	char	more[40] = "", worker[32] = "", db[40] = "";
 
 	log_json_string(id, sizeof(id), q->id);
 	log_json_string(method, sizeof(method), q->method);
@@ -242,11 +242,13 @@ log_json_request(char *buf, size_t sz, const char *stamp, const char *level,
 		snprintf(worker, sizeof(worker), ",\"worker\":%d", q->worker);
 	if (dropped > 0)
 		snprintf(more, sizeof(more), ",\"dropped\":%ld", dropped);
+	if (q->db >= 0)
+		snprintf(db, sizeof(db), ",\"db_round_trips\":%ld", q->db);
 	snprintf(buf, sz, "{\"time\":\"%s\",\"level\":\"%s\",\"pid\":%d%s,"
 	    "\"request_id\":%s,\"method\":%s,\"route\":%s,\"path\":%s,"
-	    "\"status\":%d,\"duration_ms\":%.3f,\"client\":%s%s}", stamp,
+	    "\"status\":%d,\"duration_ms\":%.3f,\"client\":%s%s%s}", stamp,
 	    level, pid, worker, id, method, route, path, q->status, q->ms,
-	    client, more);
+	    client, db, more);
 	return buf;
 }
 

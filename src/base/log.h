@@ -34,12 +34,14 @@ struct log_request {
 	int		 status;
 	double		 ms;		/* duration */
 	int		 worker;	/* scoreboard slot, -1: none */
+	long		 db;		/* database round trips it made, or
+					   -1: not counted */
 };
 
 /*
  * Write q's line at pri: "<id> <method> <path> <status> <ms>ms" as text,
  * or an object with "request_id", "method", "route", "path", "status",
- * "duration_ms", "worker" and "client" as JSON.  With kind (not NULL) the
+ * "duration_ms", "worker", "client" and "db_round_trips" as JSON.  With kind (not NULL) the
  * line goes through log_limited()'s rate limit under that kind.
  */
 void	 log_request(int pri, const char *kind, const struct log_request *q);

@@ -14,6 +14,7 @@
 #include "core/token.h"
 #include "core/validate.h"
 #include "db/db.h"
+#include "db/login.h"
 #include "db/session.h"
 #include "db/user.h"
 
@@ -44,52 +45,68 @@ refusal(int found, int ok, const struct user *u)
 	return strcmp(u->status, "disabled") == 0 ? OUT_DISABLED : OUT_INACTIVE;
 }
 
+/*
+ * Two round trips to the database whatever the throttles ask, one each
+ * side of the hash, and one commit each (db/login.h): the lookup, the
+ * client address's limit and the account's try reserved in one statement;
+ * the outcome in another.  A refused throttle costs one more, to say how
+ * long to wait.
+ */
 int
 account_login(const char *asked, enum login_by by, const char *password,
     const char *client, struct user *u, struct problem *p)
 {
-	char		 rehash[PASSWORD_MCF_LEN], abuf[THROTTLE_ADDR_LEN];
-	char		*akey = NULL, *ckey = NULL, *login;
-	const char	*again = NULL;
-	enum event_outcome why = OUT_ERROR;
-	long		 wait = 0;
-	int		 ok, found, rc = -1;
+	struct login_start	 ls;
+	char			 rehash[PASSWORD_MCF_LEN], abuf[THROTTLE_ADDR_LEN];
+	char			 cbuf[THROTTLE_KEY_MAX + 1], nbuf[THROTTLE_KEY_MAX + 1];
+	char			*akey = NULL, *ckey = NULL, *nkey, *login;
+	const char		*again = NULL, *cfit = NULL;
+	enum event_outcome	 why = OUT_ERROR;
+	long			 wait = 0;
+	int			 ok = 0, rc = -1;
 
 	memset(u, 0, sizeof(*u));
+	memset(&ls, 0, sizeof(ls));
 	if (password_busy()) {
 		event_note(EV_LOGIN, OUT_BUSY, 0, NULL);
 		return password_problem(PASSWORD_BUSY, p);
 	}
 	login = by == LOGIN_ANY ? validate_login(asked) : xstrdup(asked);
-	if (!throttle_exempt(client))
+	if (!throttle_exempt(client)) {
 		ckey = throttle_key("login-addr", throttle_address(client,
 		    abuf));
-
-	found = by == LOGIN_ANY ? db_user_by_login(login, u) :
-	    db_user_by_username(login, u);
-	if (found == -1) {
+		cfit = throttle_fit(ckey, cbuf);
+	}
+	nkey = throttle_key("login", login);
+	if (db_login_start(&(struct login_ask){ .login = login,
+	    .by_any = by == LOGIN_ANY, .client_key = cfit,
+	    .client_limit = cf->throttle_login_addr_hourly,
+	    .name_key = throttle_fit(nkey, nbuf), .window = THROTTLE_HOUR,
+	    .free = cf->throttle_login_account_free,
+	    .limit = cf->throttle_login_account_hourly }, u, &ls) == -1) {
+		free(nkey);
 		problem_db(p);
 		goto out;
 	}
-	/*
-	 * Throttles before any hash: the client's are checked, the
-	 * account's try is reserved (counted now, forgotten on success).
-	 */
-	akey = login_key(login, found, u);
-	if (ckey != NULL)
+	free(nkey);
+	akey = login_key(login, ls.found, u);
+	/* Throttles before any hash: refused, say how long to wait. */
+	if (ls.client_over)
 		wait = throttle_peek(ckey, THROTTLE_HOUR,
 		    cf->throttle_login_addr_hourly);
-	if (wait == 0)
-		wait = throttle_reserve(akey, THROTTLE_HOUR,
+	else if (!ls.reserved)
+		wait = throttle_refused(akey, THROTTLE_HOUR,
 		    cf->throttle_login_account_free,
 		    cf->throttle_login_account_hourly);
+	if (ls.client_over && wait == 0)
+		wait = 1;		/* its window ended meanwhile */
 	if (throttle_problem(wait, p) == -1) {
 		why = event_outcome_of(p, OUT_ERROR);
 		goto out;
 	}
 
 	/* Unknown users cost one hash too: no timing oracle. */
-	ok = password_verify(password, found ? u->password : NULL);
+	ok = password_verify(password, ls.found ? u->password : NULL);
 	if (ok == PASSWORD_BUSY) {
 		/* Not a try: the account's reservation goes back. */
 		if (throttle_unreserve(akey) == -1)
@@ -100,17 +117,14 @@ account_login(const char *asked, enum login_by by, const char *password,
 		}
 		goto out;
 	}
-	if (!ok || !found || strcmp(u->status, "active") != 0) {
-		/* One commit whether or not the user exists: no flush to time. */
-		if (db_begin() == -1 ||
-		    (found && db_user_login_failed(u->id) == -1) ||
-		    (ckey && throttle_count(ckey, THROTTLE_HOUR) == -1) ||
-		    db_commit() == -1) {
+	if (!ok || !ls.found || strcmp(u->status, "active") != 0) {
+		if (db_login_failed(ls.found ? u->id : 0, cfit,
+		    THROTTLE_HOUR) == -1) {
 			problem_db(p);
 			goto out;
 		}
 		p->kind = PROB_LOGIN_FAILED;
-		why = refusal(found, ok, u);
+		why = refusal(ls.found, ok, u);
 		goto out;
 	}
 	if (password_needs_rehash(u->password) &&
@@ -121,19 +135,16 @@ account_login(const char *asked, enum login_by by, const char *password,
 	 * back, and the code's try counts (mfa_login()), so the password
 	 * cannot clear the count of wrong codes.
 	 */
-	if (db_user_login_ok(u->id, again) == -1 ||
-	    (u->totp_enabled ? throttle_unreserve(akey) :
-	    throttle_clear(akey)) == -1) {
+	if (db_login_ok(u->id, again, akey, u->totp_enabled) == -1) {
 		problem_db(p);
 		goto out;
 	}
 	rc = 0;
 out:
-	db_rollback();
 	/* A refusal is told here; a success by mfa_login(), the last step. */
 	if (rc == -1)
-		event_note(EV_LOGIN, why, found == 1 ? u->id : 0,
-		    found == 1 ? u->gid : NULL);
+		event_note(EV_LOGIN, why, ls.found == 1 ? u->id : 0,
+		    ls.found == 1 ? u->gid : NULL);
 	if (rc == -1)
 		db_user_free(u);
 	explicit_bzero(rehash, sizeof(rehash));

@@ -98,7 +98,6 @@ long
 throttle_reserve(const char *key, long window, long free, long limit)
 {
 	char	buf[THROTTLE_KEY_MAX + 1];
-	long	wait;
 	int	got;
 
 	if (limit <= 0 && free <= 0)
@@ -106,8 +105,17 @@ throttle_reserve(const char *key, long window, long free, long limit)
 	if ((got = db_throttle_reserve(throttle_fit(key, buf), window, free,
 	    limit)) != 0)
 		return got == 1 ? 0 : -1;
-	/* Refused: how long until it would pass (at least a second). */
-	wait = backoff(key, window, free, limit);
+	return throttle_refused(key, window, free, limit);
+}
+
+long
+throttle_refused(const char *key, long window, long free, long limit)
+{
+	long	wait;
+
+	/* How long until it would pass (at least a second). */
+	if ((wait = backoff(key, window, free, limit)) == -1)
+		return -1;
 	return told(key, wait == 0 ? 1 : wait);
 }
 

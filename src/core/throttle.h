@@ -41,6 +41,14 @@ long	throttle_backoff(const char *key, long window, long free, long limit)
 long	throttle_reserve(const char *key, long window, long free, long limit)
 	    __attribute__((warn_unused_result));
 
+/*
+ * A try the database refused to reserve (a login's one statement did
+ * it): the wait throttle_reserve() answers then, at least 1, told as a
+ * throttle hit; or -1.
+ */
+long	throttle_refused(const char *key, long window, long free, long limit)
+	    __attribute__((warn_unused_result));
+
 /* Give back a try throttle_reserve() counted (it never ran).  0 or -1. */
 int	throttle_unreserve(const char *key) __attribute__((warn_unused_result));
 

@@ -135,12 +135,22 @@ failed(PGresult *res, const char *what)
 	return last_down;
 }
 
+/* Round trips to the server this process made (statements, BEGIN, ...). */
+static unsigned long	trips;
+
+unsigned long
+db_round_trips(void)
+{
+	return trips;
+}
+
 static PGresult *
 run(struct stmt *st, const char *const *params)
 {
 	PGresult	*res;
 
 	if (st->gen != gen) {
+		trips++;
 		res = PQprepare(conn, st->name, st->sql, st->nparams, NULL);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			failed(res, st->name);
@@ -150,6 +160,7 @@ run(struct stmt *st, const char *const *params)
 		PQclear(res);
 		st->gen = gen;
 	}
+	trips++;
 	res = PQexecPrepared(conn, st->name, st->nparams, params, NULL, NULL,
 	    0);
 	switch (PQresultStatus(res)) {
@@ -341,6 +352,7 @@ simple(const char *sql)
 	PGresult	*res;
 	int		 rc = -1;
 
+	trips++;
 	res = PQexec(conn, sql);
 	if (PQresultStatus(res) == PGRES_COMMAND_OK ||
 	    PQresultStatus(res) == PGRES_TUPLES_OK)

@@ -30,6 +30,13 @@ void		 db_rollback(void);
 
 /* SQLSTATE of the last failure ("" if none), and whether it was the link. */
 const char	*db_sqlstate(void);
+
+/*
+ * How many round trips to the database this process has made: each
+ * statement, BEGIN and COMMIT one (and a statement's first preparation on
+ * a connection one more).  For the request log.
+ */
+unsigned long	 db_round_trips(void);
 bool		 db_down(void);
 
 /* GET /api/health: 0 when the database answers, -1 if not. */

@@ -106,6 +106,45 @@ const char	*db_val(const PGresult *, int r, int c);
 /* A copy of db_val() (NULL stays NULL), the caller's to free. */
 char		*db_dup(const PGresult *, int r, int c);
 
+/* A timestamptz column as ISO 8601 text in UTC. */
+#define ISO(c) "to_char(" c " AT TIME ZONE 'UTC', " \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"')"
+
+/* The columns of a struct user, in db_user_row()'s order. */
+#define USER_COLS "id, gid, username, email, name, avatar, status, " \
+	"language, timezone, consent, " ISO("verified_at") ", " \
+	ISO("last_login") ", " ISO("last_login_err") ", num_login_err, " \
+	ISO("created") ", " ISO("modified") ", token_epoch, password, " \
+	ISO("password_changed") ", totp_enabled"
+#define USER_NCOLS	20
+
+/* db_fill_fn: a struct user (db/user.h) from USER_COLS at column 0. */
+void		 db_user_row(const PGresult *, int r, void *u);
+
+/*
+ * A throttle row counted once more in its fixed window of w seconds (a
+ * new window when the old one ended): the SET of an upsert on the
+ * throttles table, aliased t.
+ */
+#define SQL_THROTTLE_BUMP(w) \
+	" count = CASE WHEN t.window_start + make_interval(secs => " w ") " \
+	"  <= now() THEN 1 ELSE t.count + 1 END, " \
+	" window_start = CASE WHEN t.window_start + " \
+	"  make_interval(secs => " w ") <= now() THEN now() " \
+	"  ELSE t.window_start END, " \
+	" last_at = now() "
+
+/*
+ * May row t take one more try (throttle_backoff_wait()'s rule): its window
+ * of w seconds ended, or it is under the limit l (<= 0: none) and under
+ * f free tries (<= 0: no backoff) or past its backoff delay.
+ */
+#define SQL_THROTTLE_ROOM(w, f, l) \
+	"(t.window_start + make_interval(secs => " w ") <= now() " \
+	" OR ((" l " <= 0 OR t.count < " l ") AND (" f " <= 0 OR t.count < " f \
+	"  OR now() - t.last_at >= make_interval(secs => CASE " \
+	"  WHEN t.count - " f " >= 6 THEN 60 ELSE 2 ^ (t.count - " f ") END))))"
+
 /* v in decimal into buf, for a text parameter.  Returns buf. */
 const char	*db_int(char buf[DB_INT_LEN], long long v);
 

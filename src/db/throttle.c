@@ -32,13 +32,7 @@ db_throttle_hit(const char *key, long window, long *count, long *left)
 	static struct stmt st = STMT("throttle_hit",
 	    "INSERT INTO throttles AS t (key, window_start, count, last_at) "
 	    "VALUES ($1, now(), 1, now()) "
-	    "ON CONFLICT (key) DO UPDATE SET "
-	    " count = CASE WHEN t.window_start + make_interval(secs => $2) "
-	    "  <= now() THEN 1 ELSE t.count + 1 END, "
-	    " window_start = CASE WHEN t.window_start + "
-	    "  make_interval(secs => $2) <= now() THEN now() "
-	    "  ELSE t.window_start END, "
-	    " last_at = now() "
+	    "ON CONFLICT (key) DO UPDATE SET " SQL_THROTTLE_BUMP("$2")
 	    "RETURNING count, ceil(extract(epoch FROM window_start + "
 	    " make_interval(secs => $2) - now()))::bigint", 2);
 	char		 w[DB_INT_LEN];
@@ -82,18 +76,8 @@ db_throttle_reserve(const char *key, long window, long free, long limit)
 	static struct stmt st = STMT("throttle_reserve",
 	    "INSERT INTO throttles AS t (key, window_start, count, last_at) "
 	    "VALUES ($1, now(), 1, now()) "
-	    "ON CONFLICT (key) DO UPDATE SET "
-	    " count = CASE WHEN t.window_start + make_interval(secs => $2) "
-	    "  <= now() THEN 1 ELSE t.count + 1 END, "
-	    " window_start = CASE WHEN t.window_start + "
-	    "  make_interval(secs => $2) <= now() THEN now() "
-	    "  ELSE t.window_start END, "
-	    " last_at = now() "
-	    "WHERE t.window_start + make_interval(secs => $2) <= now() "
-	    " OR (($4 <= 0 OR t.count < $4) AND ($3 <= 0 OR t.count < $3 "
-	    "  OR now() - t.last_at >= make_interval(secs => CASE "
-	    "  WHEN t.count - $3 >= 6 THEN 60 ELSE 2 ^ (t.count - $3) END))) "
-	    "RETURNING 1", 4);
+	    "ON CONFLICT (key) DO UPDATE SET " SQL_THROTTLE_BUMP("$2")
+	    "WHERE " SQL_THROTTLE_ROOM("$2", "$3", "$4") " RETURNING 1", 4);
 	char		 w[DB_INT_LEN], f[DB_INT_LEN], l[DB_INT_LEN];
 	const char	*params[] = { key, db_int(w, window), db_int(f, free),
 	    db_int(l, limit) };

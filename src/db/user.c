@@ -9,16 +9,6 @@
 #include "db/stmt.h"
 #include "db/user.h"
 
-#define ISO(c) "to_char(" c " AT TIME ZONE 'UTC', " \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"')"
-
-/* The columns user_row() reads, in its order. */
-#define USER_COLS "id, gid, username, email, name, avatar, status, " \
-	"language, timezone, consent, " ISO("verified_at") ", " \
-	ISO("last_login") ", " ISO("last_login_err") ", num_login_err, " \
-	ISO("created") ", " ISO("modified") ", token_epoch, password, " \
-	ISO("password_changed") ", totp_enabled"
-
 void
 db_user_free(struct user *u)
 {
@@ -42,8 +32,8 @@ db_user_free(struct user *u)
 }
 
 /* db_fill_fn: a struct user from USER_COLS. */
-static void
-user_row(const PGresult *res, int r, void *obj)
+void
+db_user_row(const PGresult *res, int r, void *obj)
 {
 	struct user	*u = obj;
 
@@ -74,7 +64,7 @@ static int
 one_user(struct stmt *st, const char *const *params, struct user *u)
 {
 	memset(u, 0, sizeof(*u));
-	return db_one(st, params, user_row, u);
+	return db_one(st, params, db_user_row, u);
 }
 
 /* db_fill_fn: column 0 as text into a char[GID_LEN]. */
@@ -92,22 +82,6 @@ db_user_by_username(const char *username, struct user *u)
 	    "SELECT " USER_COLS " FROM users "
 	    "WHERE ascii_lower(username) = ascii_lower($1)", 1);
 	const char	*params[] = { username };
-
-	return one_user(&st, params, u);
-}
-
-/* FreeSewing /login: a username, an email or a numeric id. */
-int
-db_user_by_login(const char *login, struct user *u)
-{
-	static struct stmt st = STMT("user_by_login",
-	    "SELECT " USER_COLS " FROM users "
-	    "WHERE ascii_lower(username) = ascii_lower($1) "
-	    " OR (ascii_lower(email) = ascii_lower($1) AND status <> 'invited') "
-	    " OR id::text = $1 "
-	    "ORDER BY ascii_lower(username) = ascii_lower($1) DESC, "
-	    " status = 'active' DESC, id LIMIT 1", 1);
-	const char	*params[] = { login };
 
 	return one_user(&st, params, u);
 }
@@ -271,19 +245,6 @@ db_user_create_active(const char *username, const char *email,
 	if ((rc = one_user(&claim, params, u)) != 0)
 		return rc == 1 ? 0 : -1;
 	return one_user(&ins, params, u) == 1 ? 0 : -1;
-}
-
-/* every login: success */
-int
-db_user_login_ok(long long id, const char *rehash)
-{
-	static struct stmt st = STMT("user_login_ok",
-	    "UPDATE users SET last_login = now(), num_login_err = 0, "
-	    " password = coalesce($2, password) WHERE id = $1", 2);
-	char		 ids[DB_INT_LEN];
-	const char	*params[] = { db_int(ids, id), rehash };
-
-	return db_exec(&st, params);
 }
 
 /* every login: failure */

@@ -41,9 +41,6 @@ void	db_user_free(struct user *u);
  */
 int	db_user_by_username(const char *username, struct user *u)
 	    __attribute__((warn_unused_result));
-/* A username, an email (not of a placeholder) or a numeric id. */
-int	db_user_by_login(const char *login, struct user *u)
-	    __attribute__((warn_unused_result));
 int	db_user_by_gid(const char *gid, struct user *u)
 	    __attribute__((warn_unused_result));
 int	db_user_by_id(long long id, struct user *u)
@@ -67,10 +64,10 @@ int	db_user_create_active(const char *username, const char *email,
 	    const char *password, const char *language, struct user *u)
 	    __attribute__((warn_unused_result));
 
-/* After a good password: last_login, reset the error count, new hash. */
-int	db_user_login_ok(long long id, const char *rehash)
-	    __attribute__((warn_unused_result));
-/* After a bad one: last_login_err, num_login_err + 1. */
+/*
+ * After a bad password outside a login (a re-check, a second factor):
+ * last_login_err, num_login_err + 1.  A login's own: db/login.h.
+ */
 int	db_user_login_failed(long long id) __attribute__((warn_unused_result));
 
 /* Revoke every token: token_epoch + 1.  0 or -1. */

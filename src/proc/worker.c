@@ -55,6 +55,7 @@ serve(FCGX_Request *f)
 	struct problem		 p;
 	struct log_request	 q;
 	char			 path[160], kind[80];
+	unsigned long		 trips = db_round_trips();
 	int			 rc;
 
 	memset(&p, 0, sizeof(p));
@@ -73,6 +74,7 @@ serve(FCGX_Request *f)
 	q.status = r.status;
 	q.ms = req_elapsed_ms(&r);
 	q.worker = sb_slot;
+	q.db = (long)(db_round_trips() - trips);
 	route_observe(&r, q.ms / 1e3);
 	/* The kind: nothing the client chose, so a bounded set. */
 	snprintf(kind, sizeof(kind), "req %s %d", r.route != NULL ?

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from harness import wait_until
 from harness.flows import (PASSWORD, make_project, unicat_error, unicat_invite,
                            unicat_login, unicat_signup)
 
@@ -212,3 +213,44 @@ def test_cursor_moves_on_change(api, smtp, unique):
 def test_huge_login_name_is_just_unknown(api):
     r = api.post("/api/login", json={"username": "x" * 20000, "password": "y" * 5000})
     unicat_error(r, 403, 403, "Unknown user", {})
+
+
+def _request_lines(stack):
+    """The JSON request lines signet logged since it started (log_format = json)."""
+    text = stack.signet.log_text()
+    text = text[text.rindex("--- starting "):]
+    out = []
+    for line in text.splitlines()[1:]:
+        if line.startswith("{") and '"request_id"' in line:
+            out.append(json.loads(line))
+    return out
+
+
+@pytest.mark.parametrize("throttles", ["on", "off"])
+def test_login_costs_two_round_trips(make_signet, smtp, unique, throttles):
+    """One statement before the hash (lookup, the address's limit, the account's try)
+    and one after (the outcome), whatever the throttles ask; plus the audit row, and
+    for a success the session the answer carries (one statement: no project)."""
+    extra = {} if throttles == "on" else {
+        "throttle_login_account_free": 0, "throttle_login_account_hourly": 0,
+        "throttle_login_addr_hourly": 0}
+    stack = make_signet(log_format="json", workers=1, throttle_exempt="", **extra)
+    user = unicat_signup(stack.api, smtp, unique, prefix="rt")
+    login = {"username": user["username"], "password": user["password"]}
+    # The first of each prepares its statements on the worker's connection.
+    wrong = dict(login, password="wrong-horse-1")
+    for body in (login, wrong, login):
+        stack.api.post("/api/login", json=body)
+    # A 4xx line is written once per kind in 5 s: the second refusal after that.
+    time.sleep(5.5)
+    stack.api.post("/api/login", json=wrong)
+
+    def lines(status, n):
+        got = [o for o in _request_lines(stack)
+               if o["route"] == "login" and o["status"] == status]
+        return got if len(got) >= n else None
+
+    ok = wait_until(lambda: lines(200, 2), 10, "the successful logins' lines")[-1]
+    bad = wait_until(lambda: lines(403, 2), 10, "the refused logins' lines")[-1]
+    assert ok["db_round_trips"] == 4, ok      # start, ok, audit, session
+    assert bad["db_round_trips"] == 3, bad    # start, failed, audit

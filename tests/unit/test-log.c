@@ -212,10 +212,10 @@ START_TEST(json_requests)
 	const struct log_request q = { .id = "77-3", .method = "POST",
 	    .route = "confirm_signup", .path = "/confirm/signup/*",
 	    .client = "2001:db8::1", .status = 404, .ms = 1.23456,
-	    .worker = 3 };
+	    .worker = 3, .db = 2 };
 	const struct log_request anon = { .id = "1-1", .method = "GET",
 	    .route = "unknown", .path = "/x\\x22\"", .client = NULL,
-	    .status = 404, .ms = 0, .worker = -1 };
+	    .status = 404, .ms = 0, .worker = -1, .db = -1 };
 	char			 buf[2048];
 	struct json_object	*o, *v;
 
@@ -234,6 +234,7 @@ START_TEST(json_requests)
 	ck_assert_int_eq(json_object_get_int(field(o, "status")), 404);
 	ck_assert_int_eq(json_object_get_int(field(o, "worker")), 3);
 	ck_assert_int_eq(json_object_get_int(field(o, "dropped")), 5);
+	ck_assert_int_eq(json_object_get_int(field(o, "db_round_trips")), 2);
 	ck_assert(json_object_get_double(field(o, "duration_ms")) > 1.234 &&
 	    json_object_get_double(field(o, "duration_ms")) < 1.236);
 	json_object_put(o);
@@ -243,6 +244,7 @@ START_TEST(json_requests)
 	ck_assert_msg(o != NULL, "%s", buf);
 	ck_assert(!json_object_object_get_ex(o, "worker", &v));
 	ck_assert(!json_object_object_get_ex(o, "dropped", &v));
+	ck_assert(!json_object_object_get_ex(o, "db_round_trips", &v));
 	ck_assert_str_eq(json_object_get_string(field(o, "client")), "");
 	ck_assert_str_eq(json_object_get_string(field(o, "path")),
 	    "/x\\x22\"");
