@@ -404,6 +404,52 @@ START_TEST(claims_table)
 END_TEST
 
 /* Tokens libjwt makes with other algorithms under the same key. */
+/*
+ * What token_issue() makes by hand, an independent implementation reads:
+ * libjwt decodes it under the same key, HS256, with every claim typed as
+ * written; under another key it refuses it.  An application's token too.
+ */
+START_TEST(libjwt_reads_ours)
+{
+	jwt_t	*jwt;
+	char	*tok, *app;
+	long	 now = (long)time(NULL), exp;
+
+	c.jwt_issuer = "signet \"test\"";
+	tok = token_issue("33a9f10c-8cb6-4380-81e0-c176d85192b1", 7,
+	    TOKEN_RENEW, now - 5, &exp);
+	ck_assert_ptr_nonnull(tok);
+	ck_assert_int_eq(jwt_decode(&jwt, tok, (const unsigned char *)KEY,
+	    (int)strlen(KEY)), 0);
+	ck_assert_int_eq(jwt_get_alg(jwt), JWT_ALG_HS256);
+	ck_assert_str_eq(jwt_get_header(jwt, "typ"), "JWT");
+	ck_assert_str_eq(jwt_get_grant(jwt, "iss"), "signet \"test\"");
+	ck_assert_str_eq(jwt_get_grant(jwt, "sub"),
+	    "33a9f10c-8cb6-4380-81e0-c176d85192b1");
+	ck_assert_str_eq(jwt_get_grant(jwt, "typ"), "renew");
+	ck_assert_int_eq(jwt_get_grant_int(jwt, "epoch"), 7);
+	ck_assert_int_eq(jwt_get_grant_int(jwt, "auth_time"), now - 5);
+	ck_assert_int_eq(jwt_get_grant_int(jwt, "exp"), exp);
+	ck_assert(jwt_get_grant_int(jwt, "iat") >= now);
+	ck_assert_uint_eq(strlen(jwt_get_grant(jwt, "jti")), CODE_TOKEN_LEN);
+	jwt_free(jwt);
+	ck_assert_int_ne(jwt_decode(&jwt, tok, (const unsigned char *)
+	    "another key, another key, another", 33), 0);
+	free(tok);
+
+	tok = token_issue_app("app-1", "My \"app\"", TOKEN_ACCESS, 0);
+	ck_assert_ptr_nonnull(tok);
+	ck_assert_int_eq(jwt_decode(&jwt, tok, (const unsigned char *)KEY,
+	    (int)strlen(KEY)), 0);
+	app = jwt_get_grants_json(jwt, "app");
+	ck_assert_str_eq(app, "{\"id\":\"app-1\",\"name\":\"My \\\"app\\\"\"}");
+	ck_assert_str_eq(jwt_get_grant(jwt, "sub"), "app:app-1");
+	free(app);
+	jwt_free(jwt);
+	free(tok);
+}
+END_TEST
+
 START_TEST(libjwt_algs)
 {
 	static const jwt_alg_t	 algs[] = { JWT_ALG_HS384, JWT_ALG_HS512,
@@ -504,6 +550,7 @@ main(void)
 	tcase_add_loop_test(tc, claims_table, 0,
 	    sizeof(payloads) / sizeof(payloads[0]));
 	tcase_add_test(tc, libjwt_algs);
+	tcase_add_test(tc, libjwt_reads_ours);
 	tcase_add_loop_test(tc, junk_table, 0, sizeof(junk) / sizeof(junk[0]));
 	tcase_add_test(tc, junk_other);
 	suite_add_tcase(s, tc);
