@@ -256,54 +256,6 @@ links_parse(struct conf *c, char *err, size_t errsz)
 	return 0;
 }
 
-/*
- * The largest file read_text() takes: openapi_file is about 100 KiB; a file
- * far past that is a wrong path, not a document.
- */
-#define TEXT_FILE_MAX	(4L * 1024 * 1024)
-
-/*
- * Read a whole file that is not a secret (any mode, any owner) into a new
- * NUL-terminated buffer (*out, *outlen).  0 or -1 with err.
- */
-static int
-read_text(const char *key, const char *path, char **out, size_t *outlen,
-    char *err, size_t errsz)
-{
-	FILE	*f;
-	char	*buf;
-	size_t	 len = 0, cap = 64 * 1024, n;
-
-	if ((f = fopen(path, "re")) == NULL) {
-		snprintf(err, errsz, "%s: %s: %s", key, path, strerror(errno));
-		return -1;
-	}
-	buf = xmalloc(cap + 1);
-	while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
-		len += n;
-		if (len == cap && cap <= TEXT_FILE_MAX) {
-			cap *= 2;
-			buf = xrealloc(buf, cap + 1);
-		}
-	}
-	if (ferror(f) || len > TEXT_FILE_MAX) {
-		if (ferror(f))
-			snprintf(err, errsz, "%s: %s: %s", key, path,
-			    strerror(errno));
-		else
-			snprintf(err, errsz, "%s: %s: more than %ld bytes", key,
-			    path, TEXT_FILE_MAX);
-		fclose(f);
-		free(buf);
-		return -1;
-	}
-	fclose(f);
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
-	return 0;
-}
-
 /* Checks across keys, and parsing of derived values.  0 or -1 + err. */
 static int
 conf_finish(struct conf *c, char *err, size_t errsz)
@@ -390,7 +342,7 @@ conf_finish(struct conf *c, char *err, size_t errsz)
 		}
 	}
 	/* Not a secret: read with the configuration, by signet-admin too. */
-	if (*c->openapi_file != '\0' && read_text("openapi_file",
+	if (*c->openapi_file != '\0' && conf_read_text("openapi_file",
 	    c->openapi_file, &c->openapi, &c->openapi_len, err, errsz) == -1)
 		return -1;
 	return 0;

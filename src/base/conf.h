@@ -140,11 +140,20 @@ int	 conf_load(struct conf *c, const char *path, char *err, size_t errsz)
 	    __attribute__((warn_unused_result));
 
 /*
- * Read jwt_secret_file, secret_file, smtp_password_file and
- * bedita_clients_file.  Refuses a
- * JWT key under 32 bytes.  Returns 0 or -1 with the reason in err.
+ * Read jwt_secret_file, secret_file, totp_key_file, smtp_password_file
+ * and bedita_clients_file.  Refuses a JWT, HMAC or TOTP key under 32
+ * bytes.  Returns 0 or -1 with the reason in err.
  */
 int	 conf_load_secrets(struct conf *c, char *err, size_t errsz)
+	    __attribute__((warn_unused_result));
+
+/*
+ * For conf.c: read a whole file that is not a secret (any mode, any owner;
+ * at most 4 MiB) into a new NUL-terminated buffer (*out, *outlen).  0 or
+ * -1 with "key: path: why" in err.
+ */
+int	 conf_read_text(const char *key, const char *path, char **out,
+	    size_t *outlen, char *err, size_t errsz)
 	    __attribute__((warn_unused_result));
 
 void	 conf_free(struct conf *c);

@@ -1,4 +1,4 @@
-/* signet: the secret files a configuration names.  ISC licence. */
+/* signet: the files a configuration names: secrets, documents.  ISC licence. */
 #include "config.h"
 
 #include <errno.h>
@@ -109,5 +109,53 @@ conf_load_secrets(struct conf *c, char *err, size_t errsz)
 			return -1;
 		c->bedita_clients = (char *)pw;
 	}
+	return 0;
+}
+
+/*
+ * The largest file conf_read_text() takes: openapi_file is about 100 KiB; a file
+ * far past that is a wrong path, not a document.
+ */
+#define TEXT_FILE_MAX	(4L * 1024 * 1024)
+
+/*
+ * Read a whole file that is not a secret (any mode, any owner) into a new
+ * NUL-terminated buffer (*out, *outlen).  0 or -1 with err.
+ */
+int
+conf_read_text(const char *key, const char *path, char **out, size_t *outlen,
+    char *err, size_t errsz)
+{
+	FILE	*f;
+	char	*buf;
+	size_t	 len = 0, cap = 64 * 1024, n;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		snprintf(err, errsz, "%s: %s: %s", key, path, strerror(errno));
+		return -1;
+	}
+	buf = xmalloc(cap + 1);
+	while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += n;
+		if (len == cap && cap <= TEXT_FILE_MAX) {
+			cap *= 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+	}
+	if (ferror(f) || len > TEXT_FILE_MAX) {
+		if (ferror(f))
+			snprintf(err, errsz, "%s: %s: %s", key, path,
+			    strerror(errno));
+		else
+			snprintf(err, errsz, "%s: %s: more than %ld bytes", key,
+			    path, TEXT_FILE_MAX);
+		fclose(f);
+		free(buf);
+		return -1;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
 	return 0;
 }
