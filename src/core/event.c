@@ -227,7 +227,12 @@ event_note(enum event_kind k, enum event_outcome o, long long id,
 	if (k >= EV_KINDS || o >= OUT_KINDS)
 		return;
 	mx_event(k, o, origin.persona);
-	enqueue(k, outcome_names[o], id, gid);
+	/*
+	 * Turned away busy, nothing was decided about anyone: counted, not
+	 * a row each, or a flood of them would become a flood of writes.
+	 */
+	if (o != OUT_BUSY)
+		enqueue(k, outcome_names[o], id, gid);
 }
 
 void

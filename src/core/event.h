@@ -56,7 +56,8 @@ enum event_outcome {
 	OUT_THROTTLED,		/* refused by a rate limit */
 	OUT_SECOND_FACTOR_REQUIRED, /* right password, no code given */
 	OUT_BAD_SECOND_FACTOR,	/* a wrong, used or replayed code */
-	OUT_BUSY,		/* no hash permit came in time */
+	OUT_BUSY,		/* no hash permit came in time: counted in
+				   the metrics only, no audit row */
 	OUT_ERROR,		/* the database failed */
 	OUT_BAD_CODE,		/* a wrong or expired mailed code */
 	OUT_NO_ACCOUNT,		/* a reset for an address nobody has */
