@@ -151,6 +151,29 @@ label_ok(const char *s, size_t len)
 }
 
 /*
+ * A domain of labels joined by single dots, the last not all digits (that
+ * would be an IP address).
+ */
+static bool
+domain_ok(const char *dom)
+{
+	const char	*p, *dot;
+
+	for (p = dom; ; p = dot + 1) {
+		if ((dot = strchr(p, '.')) == NULL)
+			dot = p + strlen(p);
+		if (!label_ok(p, (size_t)(dot - p)))
+			return false;
+		if (*dot == '\0')
+			break;
+	}
+	for (; *p != '\0'; p++)
+		if (*p < '0' || *p > '9')
+			return true;
+	return false;
+}
+
+/*
  * The local part, len bytes at s, as an RFC 5321 dot-atom: atext (letters,
  * digits, !#$%&'*+-/=?^_`{|}~, and UTF-8 beyond ASCII as RFC 6531 allows)
  * in words separated by single dots.  Nothing that would need quoting
@@ -218,10 +241,9 @@ domain_ascii(const char *dom, char **out)
 bool
 validate_email(const char *e, char **norm, const char **reason)
 {
-	const char	*at, *dom, *p, *dot;
+	const char	*at, *dom;
 	char		*ascii;
 	size_t		 len;
-	bool		 digits;
 
 	if (norm != NULL)
 		*norm = NULL;
@@ -253,26 +275,17 @@ validate_email(const char *e, char **norm, const char **reason)
 		*reason = "must have a domain with a dot, like example.com";
 		return false;
 	}
-	for (p = dom; ; p = dot + 1) {
-		if ((dot = strchr(p, '.')) == NULL)
-			dot = p + strlen(p);
-		if (!label_ok(p, (size_t)(dot - p))) {
-			*reason = "must have a valid domain";
-			return false;
-		}
-		if (*dot == '\0')
-			break;
-	}
-	/* p is the top-level label: a numeric one means an IP address. */
-	digits = true;
-	for (; *p != '\0'; p++)
-		if (*p < '0' || *p > '9')
-			digits = false;
-	if (digits) {
+	if (!domain_ok(dom)) {
 		*reason = "must have a valid domain";
 		return false;
 	}
 	if (!domain_ascii(dom, &ascii)) {
+		*reason = "must have a domain that IDNA can write in ASCII";
+		return false;
+	}
+	/* IDNA maps some characters to ASCII no domain may hold ("(r)"). */
+	if (!domain_ok(ascii)) {
+		free(ascii);
 		*reason = "must have a domain that IDNA can write in ASCII";
 		return false;
 	}
