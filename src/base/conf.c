@@ -59,6 +59,8 @@ static const struct cfkey keys[] = {
 	S(trusted_proxies, "", true),
 
 	S(database, "dbname=signet", true),
+	S(db_statements, "prepared", true),
+	S(mailer_database, "", true),
 	S(sql_dir, PKGDATADIR "/sql", true),
 
 	S(jwt_secret_file, SYSCONFDIR "/signet/jwt.key", true),
@@ -281,6 +283,18 @@ conf_finish(struct conf *c, char *err, size_t errsz)
 		c->hash_queue = c->hash_concurrency;
 	if (links_parse(c, err, errsz) == -1)
 		return -1;
+	/*
+	 * unnamed: every statement is sent with its text each time (no named
+	 * prepared statement lives on the connection), as a pooler in
+	 * transaction mode needs (pgbouncer before 1.21).
+	 */
+	if (strcmp(c->db_statements, "prepared") &&
+	    strcmp(c->db_statements, "unnamed")) {
+		snprintf(err, errsz, "db_statements: expected prepared or "
+		    "unnamed");
+		return -1;
+	}
+	c->db_unnamed = strcmp(c->db_statements, "unnamed") == 0;
 	if (strcmp(c->log, "stderr") && strcmp(c->log, "syslog")) {
 		snprintf(err, errsz, "log: expected stderr or syslog");
 		return -1;

@@ -18,12 +18,29 @@ static unsigned long	 gen;		/* bumped on every new connection */
 static bool		 in_tx;
 static bool		 last_down;
 static char		 last_state[6];
+static bool		 mailer_link;	/* connect with mailer_database */
 
 /* libpq's notices (e.g. "relation exists, skipping") go to our log. */
 static void
 notice(void *arg, const char *msg)
 {
 	log_debug("postgresql: %.*s", (int)strcspn(msg, "\n"), msg);
+}
+
+void
+db_use_mailer_database(void)
+{
+	mailer_link = true;
+}
+
+/* The conninfo of this process: mailer_database for the mailer, if set. */
+static const char *
+conninfo(void)
+{
+	if (mailer_link && cf->mailer_database != NULL &&
+	    *cf->mailer_database != '\0')
+		return cf->mailer_database;
+	return cf->database;
 }
 
 bool
@@ -36,7 +53,7 @@ db_ready(void)
 	 */
 	const char *const kw[] = { "connect_timeout", "application_name",
 	    "gssencmode", "dbname", NULL };
-	const char *const val[] = { "3", "signet", "disable", cf->database,
+	const char *const val[] = { "3", "signet", "disable", conninfo(),
 	    NULL };
 
 	if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
@@ -107,23 +124,42 @@ failed(PGresult *res, const char *what)
 	return last_down;
 }
 
+/*
+ * PQexecPrepared(), preparing st first on a new connection.  Returns the
+ * result of PQexecPrepared(), or the failed one of PQprepare().
+ */
 static PGresult *
-run(struct stmt *st, const char *const *params)
+prepared(struct stmt *st, const char *const *params)
 {
 	PGresult	*res;
 
 	if (st->gen != gen) {
 		res = PQprepare(conn, st->name, st->sql, st->nparams, NULL);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			failed(res, st->name);
-			PQclear(res);
-			return NULL;
-		}
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			return res;
 		PQclear(res);
 		st->gen = gen;
 	}
-	res = PQexecPrepared(conn, st->name, st->nparams, params, NULL, NULL,
+	return PQexecPrepared(conn, st->name, st->nparams, params, NULL, NULL,
 	    0);
+}
+
+/*
+ * Run st on the connection: prepared by name once per connection, or with
+ * db_statements = unnamed sent with its text every time (PQexecParams: an
+ * unnamed statement, parsed, bound and run in one round trip), so nothing
+ * outlives the transaction on a pooled server connection.
+ */
+static PGresult *
+run(struct stmt *st, const char *const *params)
+{
+	PGresult	*res;
+
+	if (cf->db_unnamed)
+		res = PQexecParams(conn, st->sql, st->nparams, NULL, params,
+		    NULL, NULL, 0);
+	else
+		res = prepared(st, params);
 	switch (PQresultStatus(res)) {
 	case PGRES_TUPLES_OK:
 	case PGRES_COMMAND_OK:

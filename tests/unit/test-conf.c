@@ -57,6 +57,10 @@ static const struct {
 	{ "link_prefixes = nope\n", "link_prefixes" },
 	{ "hash_queue = auto\n", NULL },
 	{ "session_max_age = 1\n", "session_max_age: 1 is outside" },
+	/* pooler-ready access (issue 14) */
+	{ "db_statements = unnamed\n", NULL },
+	{ "db_statements = named\n", "db_statements: expected prepared" },
+	{ "mailer_database = host=db port=5432 dbname=signet\n", NULL },
 };
 
 START_TEST(conf_table)
@@ -106,6 +110,17 @@ START_TEST(conf_values)
 	ck_assert_ptr_null(c.links[1]);
 	ck_assert_int_eq(c.hash_queue, c.hash_concurrency);
 	ck_assert_int_eq(c.session_max_age, 2592000);
+	/* prepared statements, and the mailer on database, unless set */
+	ck_assert_str_eq(c.db_statements, "prepared");
+	ck_assert(!c.db_unnamed);
+	ck_assert_str_eq(c.mailer_database, "");
+	conf_free(&c);
+
+	write_conf("db_statements = unnamed\nmailer_database = dbname=x\n");
+	ck_assert_int_eq(conf_load(&c, path, err, sizeof(err)), 0);
+	unlink(path);
+	ck_assert(c.db_unnamed);
+	ck_assert_str_eq(c.mailer_database, "dbname=x");
 	conf_free(&c);
 }
 END_TEST
