@@ -23,7 +23,8 @@ export SIGNET_TOP
 # Debian packages, by purpose.  Build: the compiler, the autotools, the libraries and
 # Check (configure wants it).  Run (contrib/dev/up): PostgreSQL, nginx, and Debian's
 # python3 with what the harness imports.  Test (contrib/dev/test adds them): pytest, the
-# other front ends, systemd-analyze, wrk, and clang for the libFuzzer targets.  The
+# other front ends, systemd-analyze, wrk, clang for the libFuzzer targets, pgbouncer (the
+# suite through a pooler, the multi-host test) and iproute2 (`ip netns` for that test).  The
 # sanitizer build uses gcc's own libasan/libubsan, which come with build-essential.
 SIGNET_BUILD_PKGS="build-essential autoconf automake libtool pkg-config autoconf-archive
 	libfcgi-dev libjson-c-dev libpq-dev libscrypt-dev libjwt-dev libesmtp-dev check
@@ -31,7 +32,7 @@ SIGNET_BUILD_PKGS="build-essential autoconf automake libtool pkg-config autoconf
 SIGNET_RUN_PKGS="postgresql nginx-light python3 python3-aiosmtpd python3-requests curl"
 # shellcheck disable=SC2034  # used by contrib/dev/test
 SIGNET_TEST_PKGS="python3-pytest python3-pytest-timeout lighttpd apache2
-	libapache2-mod-fcgid spawn-fcgi systemd wrk clang libclang-rt-14-dev"
+	libapache2-mod-fcgid spawn-fcgi systemd wrk clang libclang-rt-14-dev pgbouncer iproute2"
 
 say() { printf '==> %s\n' "$*" >&2; }
 warn() { printf 'warning: %s\n' "$*" >&2; }

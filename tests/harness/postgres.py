@@ -160,6 +160,11 @@ class Postgres:
             raise RuntimeError("PostgreSQL did not start:\n%s\n--- %s:\n%s" % (
                 r.stderr.decode(errors="replace"), self.logfile, tail(self.logfile)))
         wait_until(lambda: tcp_open(self.host, self.port), 30, "PostgreSQL on port %d" % self.port)
+        # A pooler in front (SIGNET_TEST_PGBOUNCER=1) refuses logins for a while after it
+        # failed to reach the cluster (pgbouncer's server_login_retry): back means back
+        # for signet, through the pool.
+        if getattr(self, "pool", None) is not None:
+            self.pool.wait_serving()
 
     def stop(self, mode="fast"):
         """Stop the cluster (mode: smart, fast or immediate); tests use it for outages."""
