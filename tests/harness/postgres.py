@@ -244,6 +244,14 @@ class OtherDatabase:
     def __getattr__(self, name):
         return getattr(self._pg, name)
 
+    def sql(self, query, *params, db=None, user="postgres"):
+        """As Postgres.sql(), on this database unless db says otherwise."""
+        return self._pg.sql(query, *params, db=db or self.dbname, user=user)
+
+    def sql_value(self, query, *params, **kw):
+        kw.setdefault("db", self.dbname)
+        return self._pg.sql_value(query, *params, **kw)
+
     @property
     def dsn(self):
         pg = self._pg
