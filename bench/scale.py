@@ -4,7 +4,7 @@
 Run through bench/scale (which builds build-bench/ first); see BENCHMARKS.md, "Through
 pgbouncer" and "For the sizing".
 
-    scale.py --build DIR [--quick] [--parts pooler,mailer,size] [--rounds N]
+    scale.py --build DIR --bin DIR [--quick] [--parts pooler,mailer,size] [--rounds N]
              [--duration S] [--mails N] [--accounts N]
 
 Three parts, each on one host's worth of processes, all on 127.0.0.1, started and
@@ -17,8 +17,12 @@ timeout on every wait):
             unnamed   database = PostgreSQL, db_statements = unnamed
             pooled    database = pgbouncer (contrib/pgbouncer/pgbouncer.ini, transaction
                       pooling), db_statements = unnamed, mailer_database = PostgreSQL
-          cells: login_* (POST /api/login, 2 x hash_concurrency connections, 16 accounts)
-          and init_* (GET /api/init with a JWT, 16 connections) for each; init_pool1,
+          cells: ceil14, ceil17 (bench/scrypt_ceiling: scrypt alone, hash_concurrency
+          processes, N=2^14 and 2^17: the hash's cost on this machine);
+          login_* (POST /api/login, 2 x hash_concurrency connections, 16 accounts)
+          and init_* (GET /api/init with a JWT, 16 connections) for each; signup_direct
+          and signup_pooled (POST /api/signup_request, a new user each time,
+          hash_concurrency connections, its mail queued and sent); init_pool1,
           init_pool2, init_pool4 (pooled, pgbouncer's pool cut to 1, 2, 4 server
           connections).  Server connections: the backends each signet holds (direct),
           pgbouncer's server connections and the most in use at once (SHOW POOLS,
@@ -199,13 +203,14 @@ class PoolerBench:
         self.a, self.s = a, s
         self.rounds = []
         groups = {"nginx": lambda: s.nginx.pid, "pgbouncer": lambda: s.pool.proc.pid,
-                  "postgres": lambda: s.pg.pid()}
+                  "postgres": lambda: s.pg.pid(), "sink": lambda: s.sink.pid}
         for n in Stack.SETUPS:
             groups["signet_" + n] = (lambda n=n: s.signets[n].pid)
         self.groups = groups
         # the columns of SHOW POOLS and SHOW SERVERS in this pgbouncer's version
         s.pool.wait_serving()
         self.pool_cols = list(s.pool.show("POOLS")[0].keys())
+        self.stats_cols = list(s.pool.show("STATS")[0].keys())
         self.server_cols = list((s.pool.show("SERVERS") or [{"type": 0, "user": 0,
                                                              "database": 0}])[0].keys())
 
@@ -236,8 +241,25 @@ class PoolerBench:
                                 "FROM pg_stat_activity WHERE application_name = '%s'" % app)
         return {"backends": int(rows[0][0]), "active": int(rows[0][1])}
 
+    def db_counters(self):
+        """PostgreSQL's counters of database signet (commits, rows written), and
+        pgbouncer's (transactions, queries) of its pool of signet.  Backends report at
+        most once a second: call after a pause."""
+        r = self.s.pgc.query("SELECT xact_commit + xact_rollback, tup_inserted + "
+                             "tup_updated + tup_deleted FROM pg_stat_database WHERE "
+                             "datname = 'signet'")[0]
+        out = {"commits": int(r[0]), "written": int(r[1])}
+        for row in self.s.poolc.query("SHOW STATS"):
+            d = dict(zip(self.stats_cols, row))
+            if d.get("database") == "signet":
+                out["pool_xacts"] = int(d["total_xact_count"])
+                out["pool_queries"] = int(d["total_query_count"])
+        return out
+
     def cell(self, name, setup, path, conns, script="get.lua", args=(), headers=()):
         a = self.a
+        time.sleep(1.2)
+        before = self.db_counters()
         if setup == "pooled":
             sample = self.pools
         else:
@@ -252,6 +274,9 @@ class PoolerBench:
         finally:
             peak = sampler.finish()
         r["cpu"] = meter.stop({"wrk": children_cpu() - c0})
+        time.sleep(1.2)
+        after = self.db_counters()
+        r["db"] = {k: (after[k] - before.get(k, 0)) / max(1, r["requests"]) for k in after}
         r["conns"] = peak
         r["samples"] = sampler.n
         if setup == "pooled":
@@ -280,9 +305,28 @@ class PoolerBench:
             if pool:
                 self.set_pool(self.s.pool_size)
 
+    def signup(self, setup):
+        self.tag = getattr(self, "tag", 0) + 1
+        return self.cell("signup_" + setup, setup, "/api/signup_request",
+                         self.a.hash_concurrency, "signup.lua",
+                         ["%s%d" % (setup[0], self.tag), PASSWORD])
+
+    def ceiling(self, logn):
+        seconds = self.a.duration if logn == 14 else max(15, self.a.duration)
+        meter = CpuMeter(self.groups)
+        c0 = children_cpu()
+        meter.start()
+        r = driver.ceiling(self.a.bin, 1 << logn, seconds, self.a.hash_concurrency)
+        r["cpu"] = meter.stop({"wrk": children_cpu() - c0})
+        return r
+
     def groups_of_cells(self):
         return [
-            [("login_direct", lambda: self.login("direct")),
+            [("ceil17", lambda: self.ceiling(17))],
+            [("signup_direct", lambda: self.signup("direct")),
+             ("signup_pooled", lambda: self.signup("pooled"))],
+            [("ceil14", lambda: self.ceiling(14)),
+             ("login_direct", lambda: self.login("direct")),
              ("login_unnamed", lambda: self.login("unnamed")),
              ("login_pooled", lambda: self.login("pooled"))],
             [("init_direct", lambda: self.init("direct")),
@@ -298,8 +342,9 @@ class PoolerBench:
         say("warm-up")
         saved, self.a.duration = self.a.duration, 1
         for g in self.groups_of_cells():
-            for _, fn in g:
-                fn()
+            for name, fn in g:
+                if not name.startswith("ceil"):
+                    fn()
         self.a.duration = saved
         for i in range(self.a.rounds):
             rnd = {}
@@ -329,12 +374,13 @@ class PoolerBench:
         out.append("| cell | req/s | vs direct | p50 ms | p99 ms | stack CPU us/req | "
                    "signet | pgbouncer | postgres | nginx | other | server connections |")
         out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
-        for c in ("login_direct", "login_unnamed", "login_pooled", "init_direct",
+        for c in ("signup_direct", "signup_pooled",
+                  "login_direct", "login_unnamed", "login_pooled", "init_direct",
                   "init_unnamed", "init_pooled", "init_pool4", "init_pool2", "init_pool1"):
             if not any(c in r for r in R):
                 continue
             setup = "pooled" if c.endswith(("pooled",)) or "_pool" in c else c.split("_")[1]
-            base = "login_direct" if c.startswith("login") else "init_direct"
+            base = c.split("_")[0] + "_direct"
             if setup == "pooled":
                 conns = "%s open, at most %s active at once" % (
                     fmt(col(c, lambda x: x["servers"])),
@@ -347,13 +393,45 @@ class PoolerBench:
                     fmt(col(c, lambda x: x["conns"].get("backends", 0))),
                     fmt(col(c, lambda x: x["conns"].get("active", 0))))
             out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                c, fmt(rate(c), "%.1f" if c.startswith("login") else "%.0f"),
+                c, fmt(rate(c), "%.0f" if c.startswith("init") else "%.1f"),
                 "-" if c == base else fmt(ratio(c, base), "%.3f"),
                 fmt(col(c, lambda x: x["p50"] / 1000), "%.2f"),
                 fmt(col(c, lambda x: x["p99"] / 1000), "%.2f"),
                 fmt(stack_us(c)), fmt(us(c, "signet_" + setup)), fmt(us(c, "pgbouncer")),
                 fmt(us(c, "postgres")), fmt(us(c, "nginx")),
                 fmt(col(c, lambda x: x["cpu"]["_other"] / x["requests"] * 1e6)), conns))
+        out.append("")
+        out.append("Database work per request (pg_stat_database of signet; pgbouncer's SHOW "
+                   "STATS for the pooled cells; the mailers' share included):")
+        out.append("")
+        out.append("| cell | commits | rows written | transactions through pgbouncer | "
+                   "queries through pgbouncer |")
+        out.append("|---|---|---|---|---|")
+        for c in ("signup_direct", "signup_pooled", "login_direct", "login_unnamed",
+                  "login_pooled", "init_direct", "init_unnamed", "init_pooled"):
+            if not any(c in r for r in R):
+                continue
+            pooled = c.endswith("pooled")
+            out.append("| %s | %s | %s | %s | %s |" % (
+                c, fmt(col(c, lambda x: x["db"]["commits"]), "%.2f"),
+                fmt(col(c, lambda x: x["db"]["written"]), "%.2f"),
+                fmt(col(c, lambda x: x["db"].get("pool_xacts", 0)), "%.2f") if pooled else "-",
+                fmt(col(c, lambda x: x["db"].get("pool_queries", 0)), "%.2f") if pooled else "-"))
+        out.append("")
+        cpu_ms = lambda c: col(c, lambda x: x["cpu"].get("wrk", 0) / x["requests"] * 1e3)  # noqa: E731
+        out.append("scrypt alone (bench/scrypt_ceiling, %d processes = hash_concurrency, "
+                   "r=8 p=1): N=2^14 %s hashes/s, %s ms per hash (CPU %s ms); N=2^17 %s "
+                   "hashes/s, %s ms per hash (CPU %s ms).  Logins against that ceiling in "
+                   "the same rounds: direct %s, unnamed %s, pooled %s." % (
+                       self.a.hash_concurrency, fmt(rate("ceil14"), "%.1f"),
+                       fmt(col("ceil14", lambda x: x["ms_per_hash"]), "%.1f"),
+                       fmt(cpu_ms("ceil14"), "%.1f"),
+                       fmt(rate("ceil17"), "%.2f"),
+                       fmt(col("ceil17", lambda x: x["ms_per_hash"]), "%.0f"),
+                       fmt(cpu_ms("ceil17"), "%.0f"),
+                       fmt(ratio("login_direct", "ceil14"), "%.3f"),
+                       fmt(ratio("login_unnamed", "ceil14"), "%.3f"),
+                       fmt(ratio("login_pooled", "ceil14"), "%.3f")))
         out.append("")
         out.append("Idle, after the rounds: PostgreSQL backends of each signet's workers "
                    "(and master): %s; of its mailer: %s; pgbouncer's pool: %d server "
@@ -457,22 +535,26 @@ class SizeBench:
         """A signet with the default throttles (none exempt): rows as a real one writes."""
         s = self.s
         port = harness.free_port()
-        sg = harness.Signet(os.path.join(self.a.work, "sizing"), s.pg, s.smtp, s.keys,
+        # a sink of its own, in this process: its mails at hand, not among thousands
+        self.smtp = harness.SmtpSink()
+        PROCS.on_cleanup("smtp sink (sizing)", self.smtp.stop)
+        # and a database of its own: the other signets' mailers would take its mail
+        s.pg.sql("DROP DATABASE IF EXISTS signet_rows", db="postgres")
+        self.rowdb = harness.OtherDatabase(s.pg, "signet_rows")
+        sg = harness.Signet(os.path.join(self.a.work, "sizing"), self.rowdb, self.smtp, s.keys,
                             "http://127.0.0.1:%d" % port, builddir=self.a.build,
                             name="sizing", public=False,
                             extra_config={"scrypt_n": 1 << 14, "throttle_exempt": "",
                                           "workers": 2})
         PROCS.on_cleanup("sizing", lambda: sg.stop(timeout=60, check=False))
-        sg.start(migrate=False)
+        sg.start(migrate=True)
         n = harness.Nginx(os.path.join(self.a.work, "nginx-sizing"), port, sg.socket)
         PROCS.on_cleanup("nginx-sizing", n.stop)
         n.start()
         return harness.Api(n.url)
 
     def real_signups(self, n=100):
-        s = self.s
         api = self.start_signet()
-        md = harness.MailDir(s.maildir)
         for i in range(n):
             # names and addresses of common lengths: 8-14 and 20-30 characters
             ident = {"username": "size%04dann" % i,
@@ -480,7 +562,7 @@ class SizeBench:
             r = api.post("/api/signup_request", json=ident)
             assert r.status_code == 200, r.text
             vcode = r.json()["result"]["validation_code"]
-            code = harness.extract_code(md.wait_for(to=ident["email"], timeout=30))
+            code = harness.extract_code(self.smtp.wait_for(to=ident["email"], timeout=30))
             r = api.post("/api/signup", json=dict(ident, validation_code=vcode,
                                                    verification_code=code))
             assert r.status_code == 200, r.text
@@ -489,7 +571,7 @@ class SizeBench:
             assert r.status_code == 200, r.text
 
     def row_sizes(self):
-        pg = self.s.pg
+        pg = self.rowdb
         q = lambda sql: float(pg.sql_value(sql) or 0)  # noqa: E731
         return {
             "users": q("SELECT avg(pg_column_size(u.*)) FROM users u WHERE username LIKE "
@@ -517,15 +599,16 @@ class SizeBench:
                             extra_config={"database": db.dsn}, name="size")
         sg.write_config()
         sg.migrate()
-        users = pg.sql_value(
+        src = self.rowdb
+        users = src.sql_value(
             "SELECT json_agg(t) FROM (SELECT username, email, password, name, status, "
             "language, timezone, consent, verified_at, last_login FROM users WHERE "
             "username LIKE 'size%') t")
-        mail = pg.sql_value(
+        mail = src.sql_value(
             "SELECT json_agg(t) FROM (SELECT recipient, subject, attempts, sent_at, created "
             "FROM mail_outbox WHERE recipient LIKE 'annabelle.size%' AND sent_at IS NOT NULL "
             "LIMIT 1) t")
-        throttles = pg.sql_value(
+        throttles = src.sql_value(
             "SELECT json_agg(t) FROM (SELECT key, window_start, count, last_at FROM "
             "throttles WHERE key LIKE '%annabelle.size0000%') t")
         # 'c0000001' replaces the first 8 characters: the same lengths as the real rows.
@@ -599,6 +682,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", required=True, help="signet's build directory (src/signet)")
+    ap.add_argument("--bin", required=True, help="where scrypt_ceiling is")
     ap.add_argument("--out", help="where the results go (default: var/bench)")
     ap.add_argument("--quick", action="store_true", help="short cells, for smoke testing")
     ap.add_argument("--parts", default="pooler,mailer,size")
