@@ -29,7 +29,9 @@ timeout on every wait):
           sampled every 100 ms).
   mailer  the outbox drained by M = 1, 2, 4 `signet --mailer` processes to a prompt SMTP
           sink (a process of its own): N mails queued at once, mails/s from the rows'
-          created to the last sent_at, and the CPU per mail.
+          created to the last sent_at, and the CPU per mail; then 200 mails queued one
+          at a time (20/s, each NOTIFYing) with M = 1, 4, 8 mailers waiting: the
+          database's commits and CPU per mail as every mailer wakes for every mail.
   size    100 real signups through the API (rows as signet writes them), then --accounts
           users, sent outbox rows and throttle rows cloned from them in a database of
           their own: bytes per row and per million (tables, TOAST and indexes).
@@ -468,8 +470,7 @@ class MailerBench:
         self.sg.migrate()
         self.body = mail_body()
 
-    def drain(self, m, n):
-        pg = self.db
+    def mailers(self, m):
         mailers = [harness.Mailer(self.sg.binary, self.sg.conf,
                                   os.path.join(self.a.work, "mailer-%d.log" % i))
                    for i in range(m)]
@@ -477,6 +478,50 @@ class MailerBench:
             x.start()
             PROCS.on_cleanup("mailer", lambda x=x: x.stop() if x.running() else None)
         time.sleep(1)   # connected and listening
+        return mailers
+
+    def commits(self):
+        return int(self.s.pgc.query("SELECT xact_commit + xact_rollback FROM "
+                                    "pg_stat_database WHERE datname = 'signet_mailer'")[0][0])
+
+    def trickle(self, m, n):
+        """m idle mailers, LISTENing; n mails queued one at a time, 20 a second, each
+        with its NOTIFY (as signups queue them): what every mail costs the database
+        with m mailers woken by it."""
+        pg = self.db
+        mailers = self.mailers(m)
+        console = Console(self.s.pg, self.s.pg.host, self.s.pg.port, pg.dbname, "postgres")
+        groups = {"mailers": lambda: [x.proc.pid for x in mailers if x.proc],
+                  "postgres": lambda: self.s.pg.pid()}
+        time.sleep(1.2)
+        c0 = self.commits()
+        meter = CpuMeter(groups)
+        meter.start()
+        t0 = time.monotonic()
+        try:
+            for i in range(n):
+                console.query("INSERT INTO mail_outbox (recipient, subject, body) VALUES "
+                              "('t%d@example.org', 'Your verification code', 'x'); "
+                              "SELECT pg_notify('signet_mail', '')" % i)
+                time.sleep(max(0, t0 + (i + 1) / 20.0 - time.monotonic()))
+            harness.wait_until(lambda: pg.sql_value(
+                "SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL",
+                db=pg.dbname) == "0", 60, "the outbox to drain", interval=0.25)
+            time.sleep(1.2)
+            cpu = meter.stop()
+            commits = self.commits() - c0
+        finally:
+            for x in mailers:
+                x.stop()
+            console.p.stdin.close()
+            console.p.wait(10)
+        pg.sql("DELETE FROM mail_outbox", db=pg.dbname)
+        # the test's own INSERT + NOTIFY is one of the commits and part of the CPU
+        return {"mails": n, "commits": commits / n, "cpu": cpu}
+
+    def drain(self, m, n):
+        pg = self.db
+        mailers = self.mailers(m)
         groups = {"mailers": lambda: [x.proc.pid for x in mailers if x.proc],
                   "postgres": lambda: self.s.pg.pid(), "sink": lambda: self.sink.pid}
         meter = CpuMeter(groups)
@@ -509,6 +554,10 @@ class MailerBench:
                 say("mailer round %d/%d: %d mailer(s), %d mails" % (
                     i + 1, self.a.rounds, m, self.a.mails))
                 rnd[m] = self.drain(m, self.a.mails)
+            for m in ((1, 4, 8) if i % 2 == 0 else (8, 4, 1)):
+                say("mailer round %d/%d: %d idle mailer(s), 200 mails one at a time" % (
+                    i + 1, self.a.rounds, m))
+                rnd["trickle%d" % m] = self.trickle(m, 200)
             self.rounds.append(rnd)
 
     def report(self):
@@ -520,6 +569,18 @@ class MailerBench:
             out.append("| %d | %s | %s | %s | %s |" % (
                 m, fmt([x["rate"] for x in rs]), fmt(per("mailers"), "%.2f"),
                 fmt(per("postgres"), "%.2f"), fmt(per("sink"), "%.2f")))
+        out += ["", "Mails queued one at a time (20 a second, each with its NOTIFY) while M "
+                "mailers wait: every mailer wakes for every mail.", "",
+                "| idle mailers | commits per mail | PostgreSQL CPU ms per mail | mailers' "
+                "CPU ms per mail |", "|---|---|---|---|"]
+        for m in (1, 4, 8):
+            rs = [r["trickle%d" % m] for r in self.rounds if "trickle%d" % m in r]
+            if not rs:
+                continue
+            per = lambda g: [x["cpu"].get(g, 0) / x["mails"] * 1e3 for x in rs]  # noqa: E731
+            out.append("| %d | %s | %s | %s |" % (
+                m, fmt([x["commits"] for x in rs], "%.1f"), fmt(per("postgres"), "%.2f"),
+                fmt(per("mailers"), "%.2f")))
         return "\n".join(out)
 
 
