@@ -19,7 +19,10 @@ timeout on every wait):
                       pooling), db_statements = unnamed, mailer_database = PostgreSQL
           cells: ceil14, ceil17 (bench/scrypt_ceiling: scrypt alone, hash_concurrency
           processes, N=2^14 and 2^17: the hash's cost on this machine);
-          login_* (POST /api/login, 2 x hash_concurrency connections, 16 accounts)
+          login_* (POST /api/login, 2 x hash_concurrency connections, 16 accounts);
+          login_cheap_direct and login_cheap_pooled (two more signets with scrypt N=2^4
+          and accounts hashed so, 16 connections: a login's work but its hash, at a
+          rate where the database's share can be measured)
           and init_* (GET /api/init with a JWT, 16 connections) for each; signup_direct
           and signup_pooled (POST /api/signup_request, a new user each time,
           hash_concurrency connections, its mail queued and sent); init_pool1,
@@ -78,7 +81,8 @@ class Console:
         self.p = subprocess.Popen([psql if os.path.exists(psql) else "psql", "-X", "-q", "-A",
                                    "-t", "-F", "|", "-h", host, "-p", str(port), "-U", user,
                                    "-d", db], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True, bufsize=1)
+                                  stderr=subprocess.STDOUT, text=True, bufsize=1,
+                                  start_new_session=True)   # PROCS stops process groups
         PROCS.adopt("psql console", self.p)
         self.lock = threading.Lock()
 
@@ -122,7 +126,7 @@ class Sampler(threading.Thread):
 # ------------------------------------------------------------------------ the stack
 
 class Stack:
-    SETUPS = ("direct", "unnamed", "pooled")
+    SETUPS = ("direct", "unnamed", "pooled", "cheap_direct", "cheap_pooled")
 
     def __init__(self, a):
         self.a = a
@@ -165,14 +169,19 @@ class Stack:
         port = harness.free_port()
         self.ports[name] = port
         direct = self.conninfo(self.pg.host, self.pg.port, "bench-" + name)
+        cheap = name.startswith("cheap")
         cfg = {"workers": a.workers, "hash_concurrency": a.hash_concurrency,
-               "scrypt_n": 1 << 14, "scrypt_r": 8, "scrypt_p": 1,
+               "scrypt_n": 1 << (4 if cheap else 14), "scrypt_r": 8, "scrypt_p": 1,
                "throttle_exempt": "127.0.0.0/8", "database": direct,
                "mailer_database": self.conninfo(self.pg.host, self.pg.port,
                                                 "bench-%s-mailer" % name),
-               "db_statements": "prepared" if name == "direct" else "unnamed"}
-        if name == "pooled":
-            cfg["database"] = self.conninfo(self.pool.host, self.pool.port, "bench-pooled")
+               "db_statements": "prepared" if name.endswith("direct") else "unnamed"}
+        if cheap:
+            # a queue for every connection of the cell: its hashes take a millisecond,
+            # and admission control's 503s are not what is measured here
+            cfg.update(scrypt_weak_ok="yes", hash_queue=32)
+        if name.endswith("pooled"):
+            cfg["database"] = self.conninfo(self.pool.host, self.pool.port, "bench-" + name)
         for k in sorted(driver.conf_keys()):
             if k.startswith("throttle_") and k != "throttle_exempt":
                 cfg[k] = 0
@@ -180,8 +189,8 @@ class Stack:
                            "http://127.0.0.1:%d" % port, extra_config=cfg,
                            builddir=a.build, name=name, public=False)
         PROCS.on_cleanup(name, lambda: s.stop(timeout=60, check=False))
-        say("%s: %d workers, hash_concurrency %d, N=2^14, %s" % (
-            name, a.workers, a.hash_concurrency, cfg["database"]))
+        say("%s: %d workers, hash_concurrency %d, N=2^%d, %s" % (
+            name, a.workers, a.hash_concurrency, 4 if cheap else 14, cfg["database"]))
         s.start()
         self.signets[name] = s
 
@@ -192,10 +201,12 @@ class Stack:
                 SELECT 'filler' || g, 'filler' || g || '@example.org', 'active', now()
                 FROM generate_series(1, 100000) g;
             ANALYZE;""")
-        mcf = libscrypt_mcf(PASSWORD, 1 << 14, 8, 1)
-        self.pg.sql("INSERT INTO users (username, email, password, status, verified_at) "
-                    "SELECT 'b14u' || g, 'b14u' || g || '@example.org', $1, 'active', now() "
-                    "FROM generate_series(0, %d) g" % (self.a.login_users - 1), mcf)
+        for logn in (4, 14):
+            mcf = libscrypt_mcf(PASSWORD, 1 << logn, 8, 1)
+            self.pg.sql("INSERT INTO users (username, email, password, status, verified_at) "
+                        "SELECT 'b%du' || g, 'b%du' || g || '@example.org', $1, 'active', "
+                        "now() FROM generate_series(0, %d) g" % (
+                            logn, logn, self.a.login_users - 1), mcf)
 
 
 # ------------------------------------------------------------------------ the pooler part
@@ -220,7 +231,9 @@ class PoolerBench:
         s = self.s
         for n in Stack.SETUPS:
             api = harness.Api(s.urls[n])
-            r = api.post("/api/login", json={"username": "b14u0", "password": PASSWORD})
+            # each its own accounts: a login with other scrypt parameters rehashes
+            user = "b4u0" if n.startswith("cheap") else "b14u0"
+            r = api.post("/api/login", json={"username": user, "password": PASSWORD})
             assert r.status_code == 200, "%s login: %d %s" % (n, r.status_code, r.text)
             self.jwt = r.headers["Authorization"]
             r = api.get("/api/init", headers={"Authorization": "Bearer " + self.jwt})
@@ -262,7 +275,7 @@ class PoolerBench:
         a = self.a
         time.sleep(1.2)
         before = self.db_counters()
-        if setup == "pooled":
+        if setup.endswith("pooled"):
             sample = self.pools
         else:
             sample = lambda: self.backends("bench-" + setup)  # noqa: E731
@@ -281,7 +294,7 @@ class PoolerBench:
         r["db"] = {k: (after[k] - before.get(k, 0)) / max(1, r["requests"]) for k in after}
         r["conns"] = peak
         r["samples"] = sampler.n
-        if setup == "pooled":
+        if setup.endswith("pooled"):
             i = self.server_cols.index("database")
             r["servers"] = len([x for x in self.s.poolc.query("SHOW SERVERS")
                                 if len(x) > i and x[i] == "signet"])
@@ -294,6 +307,11 @@ class PoolerBench:
         c.query("WAIT_CLOSE signet")
 
     def login(self, setup):
+        if setup.startswith("cheap"):
+            # N=2^4: the hash costs next to nothing, so the rest of a login (its
+            # statements, pgbouncer, PostgreSQL) shows at a rate where it counts
+            return self.cell("login_" + setup, setup, "/api/login", 16, "login.lua",
+                             ["b4u", self.a.login_users, PASSWORD])
         return self.cell("login_" + setup, setup, "/api/login", 2 * self.a.hash_concurrency,
                          "login.lua", ["b14u", self.a.login_users, PASSWORD])
 
@@ -331,6 +349,8 @@ class PoolerBench:
              ("login_direct", lambda: self.login("direct")),
              ("login_unnamed", lambda: self.login("unnamed")),
              ("login_pooled", lambda: self.login("pooled"))],
+            [("login_cheap_direct", lambda: self.login("cheap_direct")),
+             ("login_cheap_pooled", lambda: self.login("cheap_pooled"))],
             [("init_direct", lambda: self.init("direct")),
              ("init_unnamed", lambda: self.init("unnamed")),
              ("init_pooled", lambda: self.init("pooled"))],
@@ -373,17 +393,19 @@ class PoolerBench:
             return col(c, lambda x: sum(v for k, v in x["cpu"].items()
                                         if not k.startswith("_")) / x["requests"] * 1e6)
         out = []
-        out.append("| cell | req/s | vs direct | p50 ms | p99 ms | stack CPU us/req | "
+        out.append("| cell | req/s | vs direct | p50 ms | p99 ms | errors | stack CPU us/req | "
                    "signet | pgbouncer | postgres | nginx | other | server connections |")
-        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for c in ("signup_direct", "signup_pooled",
-                  "login_direct", "login_unnamed", "login_pooled", "init_direct",
+                  "login_direct", "login_unnamed", "login_pooled", "login_cheap_direct",
+                  "login_cheap_pooled", "init_direct",
                   "init_unnamed", "init_pooled", "init_pool4", "init_pool2", "init_pool1"):
             if not any(c in r for r in R):
                 continue
-            setup = "pooled" if c.endswith(("pooled",)) or "_pool" in c else c.split("_")[1]
-            base = c.split("_")[0] + "_direct"
-            if setup == "pooled":
+            setup = "pooled" if "_pool" in c and not c.endswith("pooled") else \
+                c.split("_", 1)[1]
+            base = c.rsplit("_", 1)[0] + "_direct"
+            if setup.endswith("pooled"):
                 conns = "%s open, at most %s active at once" % (
                     fmt(col(c, lambda x: x["servers"])),
                     fmt(col(c, lambda x: x["conns"].get("sv_active", 0))))
@@ -394,23 +416,28 @@ class PoolerBench:
                 conns = "%s held, at most %s active at once" % (
                     fmt(col(c, lambda x: x["conns"].get("backends", 0))),
                     fmt(col(c, lambda x: x["conns"].get("active", 0))))
-            out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            errors = sum(x["status"] + x["connect"] + x["read"] + x["write"] + x["timeout"]
+                         for x in col(c, lambda x: x))
+            out.append("| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |" % (
                 c, fmt(rate(c), "%.0f" if c.startswith("init") else "%.1f"),
                 "-" if c == base else fmt(ratio(c, base), "%.3f"),
                 fmt(col(c, lambda x: x["p50"] / 1000), "%.2f"),
-                fmt(col(c, lambda x: x["p99"] / 1000), "%.2f"),
+                fmt(col(c, lambda x: x["p99"] / 1000), "%.2f"), errors,
                 fmt(stack_us(c)), fmt(us(c, "signet_" + setup)), fmt(us(c, "pgbouncer")),
                 fmt(us(c, "postgres")), fmt(us(c, "nginx")),
                 fmt(col(c, lambda x: x["cpu"]["_other"] / x["requests"] * 1e6)), conns))
         out.append("")
-        out.append("Database work per request (pg_stat_database of signet; pgbouncer's SHOW "
-                   "STATS for the pooled cells; the mailers' share included):")
+        out.append("Database work per request: commits and rows written from pg_stat_database "
+                   "of signet (approximate: a backend reports at most once a second, an idle "
+                   "one within 10 s), transactions and queries from pgbouncer's SHOW STATS "
+                   "(exact); the mailers' share included:")
         out.append("")
         out.append("| cell | commits | rows written | transactions through pgbouncer | "
                    "queries through pgbouncer |")
         out.append("|---|---|---|---|---|")
         for c in ("signup_direct", "signup_pooled", "login_direct", "login_unnamed",
-                  "login_pooled", "init_direct", "init_unnamed", "init_pooled"):
+                  "login_pooled", "login_cheap_direct", "login_cheap_pooled", "init_direct",
+                  "init_unnamed", "init_pooled"):
             if not any(c in r for r in R):
                 continue
             pooled = c.endswith("pooled")
