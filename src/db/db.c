@@ -145,6 +145,30 @@ prepared(struct stmt *st, const char *const *params)
 }
 
 /*
+ * Behind a pooler in transaction mode a server connection may carry another
+ * session's LISTEN (a mailer without mailer_database), and its notifications
+ * then reach whichever client holds the connection.  Only the mailer reads
+ * them (db_notifications()); anywhere else libpq would keep them until the
+ * connection closes, so they are dropped after each statement.
+ */
+static void
+drop_notifications(void)
+{
+	PGnotify	*n;
+	int		 count = 0;
+
+	if (mailer_link || conn == NULL)
+		return;
+	while ((n = PQnotifies(conn)) != NULL) {
+		PQfreemem(n);
+		count++;
+	}
+	if (count > 0)
+		log_debug("database: dropped %d notification(s) of another "
+		    "session (a LISTEN through the pool)", count);
+}
+
+/*
  * Run st on the connection: prepared by name once per connection, or with
  * db_statements = unnamed sent with its text every time (PQexecParams: an
  * unnamed statement, parsed, bound and run in one round trip), so nothing
@@ -160,6 +184,7 @@ run(struct stmt *st, const char *const *params)
 		    NULL, NULL, 0);
 	else
 		res = prepared(st, params);
+	drop_notifications();
 	switch (PQresultStatus(res)) {
 	case PGRES_TUPLES_OK:
 	case PGRES_COMMAND_OK:
@@ -351,6 +376,7 @@ simple(const char *sql)
 	int		 rc = -1;
 
 	res = PQexec(conn, sql);
+	drop_notifications();
 	if (PQresultStatus(res) == PGRES_COMMAND_OK ||
 	    PQresultStatus(res) == PGRES_TUPLES_OK)
 		rc = 0;

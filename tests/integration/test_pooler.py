@@ -7,6 +7,9 @@ The whole suite runs through pgbouncer with SIGNET_TEST_PGBOUNCER=1 (conftest.py
 fixture); tests/integration/test_multihost.py has two hosts on one pgbouncer.
 """
 
+import re
+import threading
+
 import pytest
 
 from harness import Api, Nginx, OtherDatabase, Signet, Stack, free_port, wait_until
@@ -105,3 +108,54 @@ def test_suite_mode_goes_through_the_pool(pg, signet, api):
     assert signet.config["mailer_database"] == pg.dsn
     clients = [c for c in pg.pool.show("CLIENTS") if c["database"] == pg.dbname]
     assert len(clients) >= 2, clients
+
+
+def test_notifications_through_the_pool_are_dropped(pooled, pg, smtp, keys, tmp_path_factory):
+    """Without mailer_database the mailer's LISTEN goes through the pool, and pgbouncer
+    hands its notifications to whichever client holds that server connection at the
+    time: a worker.  Workers drop them (libpq would keep them as long as the
+    connection lives) and say so at debug level."""
+    db, _ = pooled
+    one = Pgbouncer(pg, pool_size=1)     # one server connection: the LISTEN is on it
+    try:
+        port = free_port()
+        s = Signet(tmp_path_factory.mktemp("signet-pooler-notify"), db, smtp, keys,
+                   public_url="http://127.0.0.1:%d" % port, name="signet-pooler-notify",
+                   extra_config={"database": one.dsn_for(db.dbname), "mailer_database": "",
+                                 "db_statements": "unnamed", "workers": 2, "debug": "yes"})
+        s.start(migrate=False)
+        n = Nginx(tmp_path_factory.mktemp("nginx-pooler-notify"), port, s.socket).start()
+        api = Api(n.url)
+        try:
+            wait_until(lambda: "listening on signet_mail" in s.log_text(), 15,
+                       "the mailer's LISTEN")
+            stop = threading.Event()
+
+            def load():
+                while not stop.is_set():
+                    api.get("/api/health")
+            threads = [threading.Thread(target=load) for _ in range(4)]
+            for t in threads:
+                t.start()
+            try:
+                def dropped():
+                    pg.sql("SELECT pg_notify('signet_mail', '') FROM generate_series(1, 50)",
+                           db=db.dbname)
+                    return "notification(s) of another session" in s.log_text()
+                wait_until(dropped, 30, "a worker to drop a notification", interval=0.1)
+            finally:
+                stop.set()
+                for t in threads:
+                    t.join(10)
+            workers = set(s.workers())
+            mailer = [int(m) for m in re.findall(r"signet\[(\d+)\] info: mailer started",
+                                                 s.log_text())]
+            droppers = {int(m) for m in re.findall(
+                r"signet\[(\d+)\] debug: database: dropped", s.log_text())}
+            assert droppers and not droppers & set(mailer), (droppers, mailer)
+            assert droppers <= workers, (droppers, workers)
+        finally:
+            n.stop()
+            s.stop()
+    finally:
+        one.destroy()
