@@ -26,8 +26,9 @@ export SIGNET_TOP
 # Debian packages, by purpose.  Build: the compiler, the autotools, the libraries and
 # Check (configure wants it).  Run (contrib/dev/up): PostgreSQL, nginx, and Debian's
 # python3 with what the harness imports.  Test (contrib/dev/test adds them): pytest, the
-# other front ends, systemd-analyze, wrk, clang for the libFuzzer targets, and YAML and
-# JSON Schema for the check of every exchange against doc/openapi.yaml
+# other front ends, systemd-analyze, wrk, clang for the libFuzzer targets, pgbouncer (the
+# suite through a pooler, the multi-host test), iproute2 (`ip netns` for that test), and
+# YAML and JSON Schema for the check of every exchange against doc/openapi.yaml
 # (tests/harness/openapi.py).  The sanitizer build uses gcc's own libasan/libubsan, which
 # come with build-essential.
 # The BEdita SDK walk (tests/sdk, test_bedita_sdk.py) and Redocly CLI (contrib/openapi,
@@ -40,7 +41,8 @@ SIGNET_BUILD_PKGS="build-essential autoconf automake libtool pkg-config autoconf
 SIGNET_RUN_PKGS="postgresql nginx-light python3 python3-aiosmtpd python3-requests curl"
 # shellcheck disable=SC2034  # used by contrib/dev/test
 SIGNET_TEST_PKGS="python3-pytest python3-pytest-timeout python3-prometheus-client lighttpd apache2
-	libapache2-mod-fcgid spawn-fcgi systemd wrk clang libclang-rt-14-dev oathtool nodejs"
+	libapache2-mod-fcgid spawn-fcgi systemd wrk clang libclang-rt-14-dev oathtool nodejs
+	pgbouncer iproute2"
 
 # The check of every test's exchanges against doc/openapi.yaml (tests/harness/openapi.py).
 SIGNET_TEST_PKGS="$SIGNET_TEST_PKGS python3-yaml python3-jsonschema"

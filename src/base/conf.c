@@ -18,6 +18,7 @@ struct conf	*cf;
 
 enum cftype {
 	CF_STR,		/* any text, may be empty */
+	CF_WORD,	/* one of the words of cfkey.words */
 	CF_INT,		/* decimal, 0x hex or 0 octal within [min, max] */
 	CF_BOOL,	/* yes/no, true/false, on/off, 1/0 */
 };
@@ -29,11 +30,13 @@ struct cfkey {
 	const char	*def;		/* parsed by the same code as the file */
 	long		 min, max;
 	bool		 reload;	/* may SIGHUP change it? */
+	const char	*words;		/* CF_WORD: the choices, by spaces */
 };
 
-#define S(k, d, r)		{ #k, CF_STR, offsetof(struct conf, k), d, 0, 0, r }
-#define I(k, d, lo, hi, r)	{ #k, CF_INT, offsetof(struct conf, k), d, lo, hi, r }
-#define B(k, d, r)		{ #k, CF_BOOL, offsetof(struct conf, k), d, 0, 0, r }
+#define S(k, d, r)		{ #k, CF_STR, offsetof(struct conf, k), d, 0, 0, r, NULL }
+#define I(k, d, lo, hi, r)	{ #k, CF_INT, offsetof(struct conf, k), d, lo, hi, r, NULL }
+#define W(k, d, w, r)		{ #k, CF_WORD, offsetof(struct conf, k), d, 0, 0, r, w }
+#define B(k, d, r)		{ #k, CF_BOOL, offsetof(struct conf, k), d, 0, 0, r, NULL }
 
 /*
  * The configuration keys.  "auto" is accepted by workers (4 x cores) and
@@ -47,8 +50,8 @@ static const struct cfkey keys[] = {
 	I(workers, "auto", 0, 1024, true),
 	S(user, "", false),
 	S(group, "", false),
-	S(log, "stderr", false),
-	S(log_format, "text", true),
+	W(log, "stderr", "stderr syslog", false),
+	W(log_format, "text", "text json", true),
 	B(debug, "no", true),
 	I(shutdown_timeout, "30", 1, 3600, true),
 
@@ -59,6 +62,8 @@ static const struct cfkey keys[] = {
 	S(metrics_allow, "127.0.0.0/8, ::1", true),
 
 	S(database, "dbname=signet", true),
+	W(db_statements, "prepared", "prepared unnamed", true),
+	S(mailer_database, "", true),
 	S(sql_dir, PKGDATADIR "/sql", true),
 	I(audit_keep_days, "180", 0, 36500, true),
 
@@ -88,7 +93,7 @@ static const struct cfkey keys[] = {
 	S(templates_dir, PKGDATADIR "/templates", true),
 
 	S(smtp_server, "127.0.0.1:25", true),
-	S(smtp_starttls, "no", true),
+	W(smtp_starttls, "no", "no yes required", true),
 	S(smtp_user, "", true),
 	S(smtp_password_file, "", true),
 	S(mail_from, "signet@localhost", true),
@@ -110,7 +115,7 @@ static const struct cfkey keys[] = {
 	I(throttle_reset_addr_hourly, "100", 0, 1000000, true),
 	S(throttle_exempt, "", true),
 
-	S(signup_personality, "auto", true),
+	W(signup_personality, "auto", "auto bedita freesewing", true),
 	S(bedita_api_keys, "", true),
 	S(bedita_clients_file, "", true),
 	S(freesewing_confirm_url, "http://127.0.0.1:8080", true),
@@ -134,6 +139,24 @@ ncores(void)
 	return n < 1 ? 1 : n;
 }
 
+/* "KEY: expected a, b or c" into err, from k's words.  Returns -1. */
+static int
+expected(const struct cfkey *k, char *err, size_t errsz)
+{
+	const char	*w = k->words, *sep;
+	size_t		 n, len;
+
+	len = (size_t)snprintf(err, errsz, "%s: expected ", k->name);
+	while (*w != '\0' && len < errsz) {
+		n = strcspn(w, " ");
+		sep = w[n] == '\0' ? "" : strchr(w + n + 1, ' ') ? ", " : " or ";
+		len += (size_t)snprintf(err + len, errsz - len, "%.*s%s",
+		    (int)n, w, sep);
+		w += n + (w[n] != '\0');
+	}
+	return -1;
+}
+
 /* Set key k of c from text v.  Returns 0, or -1 with a reason in err. */
 static int
 set_key(struct conf *c, const struct cfkey *k, const char *v, char *err,
@@ -144,6 +167,10 @@ set_key(struct conf *c, const struct cfkey *k, const char *v, char *err,
 	void	*slot = (char *)c + k->off;
 
 	switch (k->type) {
+	case CF_WORD:
+		if (!conf_word_in(k->words, v))
+			return expected(k, err, errsz);
+		/* FALLTHROUGH */
 	case CF_STR:
 		sp = slot;
 		free(*sp);
@@ -298,26 +325,12 @@ conf_finish(struct conf *c, char *err, size_t errsz)
 		c->hash_queue = c->hash_concurrency;
 	if (links_parse(c, err, errsz) == -1)
 		return -1;
-	if (strcmp(c->log, "stderr") && strcmp(c->log, "syslog")) {
-		snprintf(err, errsz, "log: expected stderr or syslog");
-		return -1;
-	}
-	if (strcmp(c->log_format, "text") && strcmp(c->log_format, "json")) {
-		snprintf(err, errsz, "log_format: expected text or json");
-		return -1;
-	}
-	if (strcmp(c->smtp_starttls, "no") && strcmp(c->smtp_starttls, "yes") &&
-	    strcmp(c->smtp_starttls, "required")) {
-		snprintf(err, errsz, "smtp_starttls: expected no, yes or required");
-		return -1;
-	}
-	if (strcmp(c->signup_personality, "auto") &&
-	    strcmp(c->signup_personality, "bedita") &&
-	    strcmp(c->signup_personality, "freesewing")) {
-		snprintf(err, errsz, "signup_personality: expected auto, "
-		    "bedita or freesewing");
-		return -1;
-	}
+	/*
+	 * unnamed: every statement is sent with its text each time (no named
+	 * prepared statement lives on the connection), as a pooler in
+	 * transaction mode needs (pgbouncer before 1.21).
+	 */
+	c->db_unnamed = strcmp(c->db_statements, "unnamed") == 0;
 	if (strncmp(c->listen, "unix:", 5) != 0 &&
 	    strrchr(c->listen, ':') == NULL) {
 		snprintf(err, errsz, "listen: expected unix:PATH or HOST:PORT");
@@ -441,7 +454,7 @@ conf_free(struct conf *c)
 	size_t	i;
 
 	for (i = 0; i < NKEYS; i++)
-		if (keys[i].type == CF_STR)
+		if (keys[i].type == CF_STR || keys[i].type == CF_WORD)
 			free(*(char **)((char *)c + keys[i].off));
 	free(c->path);
 	cidrs_free(&c->proxies);
@@ -475,6 +488,7 @@ conf_keep_fixed(struct conf *c, const struct conf *old)
 		to = (char *)c + keys[i].off;
 		from = (const char *)old + keys[i].off;
 		switch (keys[i].type) {
+		case CF_WORD:
 		case CF_STR:
 			sp = to;
 			if (strcmp(*sp, *(char *const *)from) == 0)

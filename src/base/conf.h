@@ -39,6 +39,9 @@ struct conf {
 
 	/* database */
 	char		*database;
+	char		*db_statements;	/* prepared | unnamed */
+	bool		 db_unnamed;	/* parsed db_statements: unnamed */
+	char		*mailer_database;	/* "": the same as database */
 	char		*sql_dir;
 	long		 audit_keep_days;	/* 0: keep for ever */
 

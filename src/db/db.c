@@ -20,6 +20,7 @@ static unsigned long	 gen;		/* bumped on every new connection */
 static bool		 in_tx;
 static bool		 last_down;
 static char		 last_state[6];
+static bool		 mailer_link;	/* connect with mailer_database */
 
 /* libpq's notices (e.g. "relation exists, skipping") go to our log. */
 static void
@@ -51,6 +52,22 @@ complain(const char *what, const char *state, const char *msg)
 	log_limited(LOG_ERR, kind, "database: %s: %s", what, line);
 }
 
+void
+db_use_mailer_database(void)
+{
+	mailer_link = true;
+}
+
+/* The conninfo of this process: mailer_database for the mailer, if set. */
+static const char *
+conninfo(void)
+{
+	if (mailer_link && cf->mailer_database != NULL &&
+	    *cf->mailer_database != '\0')
+		return cf->mailer_database;
+	return cf->database;
+}
+
 bool
 db_ready(void)
 {
@@ -61,7 +78,7 @@ db_ready(void)
 	 */
 	const char *const kw[] = { "connect_timeout", "application_name",
 	    "gssencmode", "dbname", NULL };
-	const char *const val[] = { "3", "signet", "disable", cf->database,
+	const char *const val[] = { "3", "signet", "disable", conninfo(),
 	    NULL };
 
 	if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
@@ -144,25 +161,69 @@ db_round_trips(void)
 	return trips;
 }
 
+/*
+ * PQexecPrepared(), preparing st first on a new connection.  Returns the
+ * result of PQexecPrepared(), or the failed one of PQprepare().
+ */
 static PGresult *
-run(struct stmt *st, const char *const *params)
+prepared(struct stmt *st, const char *const *params)
 {
 	PGresult	*res;
 
 	if (st->gen != gen) {
 		trips++;
 		res = PQprepare(conn, st->name, st->sql, st->nparams, NULL);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			failed(res, st->name);
-			PQclear(res);
-			return NULL;
-		}
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			return res;
 		PQclear(res);
 		st->gen = gen;
 	}
 	trips++;
-	res = PQexecPrepared(conn, st->name, st->nparams, params, NULL, NULL,
+	return PQexecPrepared(conn, st->name, st->nparams, params, NULL, NULL,
 	    0);
+}
+
+/*
+ * Behind a pooler in transaction mode a server connection may carry another
+ * session's LISTEN (a mailer without mailer_database), and its notifications
+ * then reach whichever client holds the connection.  Only the mailer reads
+ * them (db_notifications()); anywhere else libpq would keep them until the
+ * connection closes, so they are dropped after each statement.
+ */
+static void
+drop_notifications(void)
+{
+	PGnotify	*n;
+	int		 count = 0;
+
+	if (mailer_link || conn == NULL)
+		return;
+	while ((n = PQnotifies(conn)) != NULL) {
+		PQfreemem(n);
+		count++;
+	}
+	if (count > 0)
+		log_debug("database: dropped %d notification(s) of another "
+		    "session (a LISTEN through the pool)", count);
+}
+
+/*
+ * Run st on the connection: prepared by name once per connection, or with
+ * db_statements = unnamed sent with its text every time (PQexecParams: an
+ * unnamed statement, parsed, bound and run in one round trip), so nothing
+ * outlives the transaction on a pooled server connection.
+ */
+static PGresult *
+run(struct stmt *st, const char *const *params)
+{
+	PGresult	*res;
+
+	if (cf->db_unnamed)
+		res = PQexecParams(conn, st->sql, st->nparams, NULL, params,
+		    NULL, NULL, 0);
+	else
+		res = prepared(st, params);
+	drop_notifications();
 	switch (PQresultStatus(res)) {
 	case PGRES_TUPLES_OK:
 	case PGRES_COMMAND_OK:
@@ -354,6 +415,7 @@ simple(const char *sql)
 
 	trips++;
 	res = PQexec(conn, sql);
+	drop_notifications();
 	if (PQresultStatus(res) == PGRES_COMMAND_OK ||
 	    PQresultStatus(res) == PGRES_TUPLES_OK)
 		rc = 0;

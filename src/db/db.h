@@ -23,6 +23,13 @@
 bool		 db_ready(void);
 void		 db_close(void);
 
+/*
+ * The mailer calls this before its first query: its connection then uses
+ * mailer_database when that is set (its LISTEN needs a session of its own,
+ * which a pooler in transaction mode does not keep), database otherwise.
+ */
+void		 db_use_mailer_database(void);
+
 /* Transactions: 0 or -1.  db_rollback() is safe to call at any time. */
 int		 db_begin(void) __attribute__((warn_unused_result));
 int		 db_commit(void) __attribute__((warn_unused_result));

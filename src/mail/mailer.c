@@ -37,7 +37,8 @@
 /*
  * The loop sleeps until a NOTIFY, the next due row, or WAIT_MAX_MS,
  * whichever comes first: the timeout bounds the delay when a NOTIFY is
- * lost (pgbouncer in transaction mode does not carry LISTEN).  A due row
+ * lost (pgbouncer in transaction mode does not carry LISTEN: set
+ * mailer_database to reach PostgreSQL directly).  A due row
  * we could not claim is held by another mailer: look again after
  * WAIT_LOCKED_MS instead of spinning.
  */
@@ -349,11 +350,15 @@ mailer_run(void)
 	sigprocmask(SIG_SETMASK, &block, NULL);
 	sigemptyset(&waitmask);
 
+	/* Our LISTEN needs a session: mailer_database may bypass a pooler. */
+	db_use_mailer_database();
 	submit_init();
 	log_info("mailer started: SMTP server %s, STARTTLS %s%s, timeouts "
-	    "%ld/%ld/%ld s", cf->smtp_server, cf->smtp_starttls,
+	    "%ld/%ld/%ld s%s", cf->smtp_server, cf->smtp_starttls,
 	    *cf->smtp_user != '\0' ? ", AUTH" : "", cf->smtp_timeout_greeting,
-	    cf->smtp_timeout_command, cf->smtp_timeout_data_end);
+	    cf->smtp_timeout_command, cf->smtp_timeout_data_end,
+	    *cf->mailer_database != '\0' ? ", database: mailer_database" :
+	    "");
 	while (!stop) {
 		log_tick();
 		if (term_pending()) {

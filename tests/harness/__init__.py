@@ -12,12 +12,14 @@ it), for contrib/dev/up|down|status (dev.py) and for the benchmarks (bench/drive
     openapi.py    Document: an exchange checked against doc/openapi.yaml (the tests' guard;
                   imported by itself, it needs python3-yaml and python3-jsonschema)
     frontends.py  lighttpd, Apache mod_fcgid, spawn-fcgi in front of signet (the tests)
+    pgbouncer.py  Pgbouncer: pgbouncer in transaction pooling in front of a Postgres
+    netns.py      Lab: network namespaces on a private bridge (the multi-host test)
     flows.py      whole user flows (sign up with the mailed code, log in, ...)
     fake_fcgi.py, fcgi_echo.py   FastCGI responders that echo what a server sends
     dev.py        contrib/dev/up, down, status: `python3 -m harness dev up`
 
-Everything listens on 127.0.0.1 only, every wait is bounded, and every process started
-here is stopped by its owner's stop().  The plain helpers are importable from here:
+Everything listens on 127.0.0.1 only (or, in a Lab, on its private subnet), every wait
+is bounded, and every process started here is stopped by its owner's stop().  The plain helpers are importable from here:
 
     from harness import extract_code, wait_until
 """

@@ -160,6 +160,11 @@ class Postgres:
             raise RuntimeError("PostgreSQL did not start:\n%s\n--- %s:\n%s" % (
                 r.stderr.decode(errors="replace"), self.logfile, tail(self.logfile)))
         wait_until(lambda: tcp_open(self.host, self.port), 30, "PostgreSQL on port %d" % self.port)
+        # A pooler in front (SIGNET_TEST_PGBOUNCER=1) refuses logins for a while after it
+        # failed to reach the cluster (pgbouncer's server_login_retry): back means back
+        # for signet, through the pool.
+        if getattr(self, "pool", None) is not None:
+            self.pool.wait_serving()
 
     def stop(self, mode="fast"):
         """Stop the cluster (mode: smart, fast or immediate); tests use it for outages."""
@@ -238,6 +243,14 @@ class OtherDatabase:
 
     def __getattr__(self, name):
         return getattr(self._pg, name)
+
+    def sql(self, query, *params, db=None, user="postgres"):
+        """As Postgres.sql(), on this database unless db says otherwise."""
+        return self._pg.sql(query, *params, db=db or self.dbname, user=user)
+
+    def sql_value(self, query, *params, **kw):
+        kw.setdefault("db", self.dbname)
+        return self._pg.sql_value(query, *params, **kw)
 
     @property
     def dsn(self):

@@ -90,7 +90,7 @@ class Signet:
 
     def base_config(self):
         smtp = "%s:%d" % (self.smtp.host, self.smtp.port) if self.smtp else "127.0.0.1:1"
-        return {
+        cfg = {
             "listen": "unix:" + self.socket,
             "socket_mode": "0660",
             "workers": "2",
@@ -113,6 +113,14 @@ class Signet:
                              "https://app.example.org/ myapp:// app://",
             "log": "stderr",
         }
+        # Through a pooler (SIGNET_TEST_PGBOUNCER=1 sets pg.pool: harness/pgbouncer.py):
+        # the workers in transaction pooling with unnamed statements, the mailer's
+        # LISTEN straight to PostgreSQL.
+        pool = getattr(self.pg, "pool", None)
+        if pool is not None:
+            cfg.update(database=pool.dsn_for(self.pg.dbname), mailer_database=self.pg.dsn,
+                       db_statements="unnamed")
+        return cfg
 
     def write_config(self, extra_config=None):
         if extra_config is not None:

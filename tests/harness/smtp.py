@@ -55,6 +55,8 @@ class Mail:
       .from_, .to, .subject: decoded headers (str; '' if absent); mail["Header"] for others
       .text: the text/plain part; .html: the text/html part ('' if none)
       .message: the parsed email.message.EmailMessage; .raw: the bytes as received
+      .peer: the sending client's address (a sink in this process), else None
+      .received_at: time.time() when it came
     """
 
     def __init__(self, envelope_from, envelope_to, raw):
@@ -68,6 +70,7 @@ class Mail:
         self.text = body_part(self.message, "plain").replace("\r\n", "\n")
         self.html = body_part(self.message, "html").replace("\r\n", "\n")
         self.received_at = time.time()
+        self.peer = None
 
     @classmethod
     def from_file(cls, path):
@@ -215,6 +218,7 @@ class SmtpSink:
         path = self._save(raw) if self.maildir else None
         if self.keep or self.echo:
             mail = Mail(envelope.mail_from, envelope.rcpt_tos, raw)
+            mail.peer = session.peer[0] if session.peer else None
             if self.echo:
                 print("=" * 72)
                 print("mail #%d%s" % (self.count, " saved as " + path if path else ""))

@@ -3,6 +3,7 @@ tests/harness, put on sys.path here: `from harness import extract_code`).
 
 Session-wide, started on first use and stopped at the end of the session:
   pg      private PostgreSQL cluster: .port .dsn .sql(q, *params) .sql_value() .stop() .start()
+          (SIGNET_TEST_PGBOUNCER=1: .pool, pgbouncer in front of it, which signet uses)
   smtp    SMTP sink in this process: .wait_for(to=...) .messages .clear() .mark() .stop() .start()
   signet  the daemon (from $SIGNET_BUILDDIR/src/signet): .pid .workers() .config .stop()
           .restart(extra_config={...}) .reload(...) .log_text() .log_tail()
@@ -60,6 +61,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import harness  # noqa: E402  (after the path is set)
 from harness import Api, Keys, Nginx, Postgres, Signet, SmtpSink, Stack, free_port  # noqa: E402
 from harness.frontends import selected, start_frontend  # noqa: E402
+from harness.pgbouncer import Pgbouncer, pgbouncer_wanted  # noqa: E402
 
 OPENAPI_PATH = os.path.join(harness.SRCDIR, "doc", "openapi.yaml")
 
@@ -69,7 +71,10 @@ _ALL_SIGNETS = []
 
 
 def pytest_report_header(config):
-    return "signet: SIGNET_SRCDIR=%s SIGNET_BUILDDIR=%s" % (harness.SRCDIR, harness.BUILDDIR)
+    return "signet: SIGNET_SRCDIR=%s SIGNET_BUILDDIR=%s%s" % (
+        harness.SRCDIR, harness.BUILDDIR,
+        "; through pgbouncer (SIGNET_TEST_PGBOUNCER=1): database via the pool, "
+        "db_statements = unnamed, mailer_database direct" if pgbouncer_wanted() else "")
 
 
 def _shared(name, thing, stop):
@@ -82,9 +87,28 @@ def _shared(name, thing, stop):
         stop(thing)
 
 
+def _pg_destroy(pg):
+    try:
+        if getattr(pg, "pool", None) is not None:
+            pg.pool.destroy()
+    finally:
+        pg.destroy()
+
+
 @pytest.fixture(scope="session")
 def pg():
-    yield from _shared("pg", Postgres(), Postgres.destroy)
+    """The cluster; with SIGNET_TEST_PGBOUNCER=1 also pgbouncer in transaction pooling in
+    front of it (pg.pool), which every Signet's `database` then goes through with
+    db_statements = unnamed, while its mailer_database and the tests' own SQL go
+    direct (harness/signet.py, harness/pgbouncer.py)."""
+    p = Postgres()
+    try:
+        if pgbouncer_wanted():
+            p.pool = Pgbouncer(p)
+    except Exception:
+        p.destroy()
+        raise
+    yield from _shared("pg", p, _pg_destroy)
 
 
 @pytest.fixture(scope="session")
@@ -208,6 +232,9 @@ def _harness_guard(request):
     pg = _SESSION.get("pg")
     if pg is not None and not pg.accepting():
         pg.start()
+    if pg is not None and getattr(pg, "pool", None) is not None and not pg.pool.running():
+        problems.append("pgbouncer died during this test:\n" + pg.pool.log_tail())
+        pg.pool.start()
     smtp = _SESSION.get("smtp")
     if smtp is not None:
         smtp.reply = None

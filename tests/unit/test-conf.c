@@ -40,8 +40,14 @@ static const struct {
 	{ "scrypt_n = 1000\n", "scrypt_n: 1000 is not a power of two" },
 	{ "debug = maybe\n", ":1: debug: expected yes or no" },
 	{ "trusted_proxies = 10.0.0.0/8, nonsense\n", "trusted_proxies" },
-	{ "log = file\n", "log: expected stderr or syslog" },
-	{ "signup_personality = other\n", "signup_personality" },
+	{ "log = file\n", ":1: log: expected stderr or syslog" },
+	{ "log =\n", ":1: log: expected stderr or syslog" },
+	{ "log = syslog\n", NULL },
+	{ "signup_personality = other\n",
+	    ":1: signup_personality: expected auto, bedita or freesewing" },
+	{ "smtp_starttls = required\n", NULL },
+	{ "smtp_starttls = maybe\n",
+	    ":1: smtp_starttls: expected no, yes or required" },
 	{ "listen = nowhere\n", "listen: expected" },
 	{ "socket_mode = 0640\n", NULL },
 	/* floors (issue 12.19) */
@@ -64,6 +70,10 @@ static const struct {
 	{ "log_format = xml\n", "log_format: expected text or json" },
 	{ "audit_keep_days = 0\n", NULL },
 	{ "audit_keep_days = -1\n", "audit_keep_days: -1 is outside" },
+	/* pooler-ready access (issue 14) */
+	{ "db_statements = unnamed\n", NULL },
+	{ "db_statements = named\n", "db_statements: expected prepared" },
+	{ "mailer_database = host=db port=5432 dbname=signet\n", NULL },
 };
 
 START_TEST(conf_table)
@@ -119,6 +129,17 @@ START_TEST(conf_values)
 	ck_assert(!cidrs_match(&c.metrics_nets, "192.0.2.1"));
 	ck_assert_str_eq(c.log_format, "text");
 	ck_assert_int_eq(c.audit_keep_days, 180);
+	/* prepared statements, and the mailer on database, unless set */
+	ck_assert_str_eq(c.db_statements, "prepared");
+	ck_assert(!c.db_unnamed);
+	ck_assert_str_eq(c.mailer_database, "");
+	conf_free(&c);
+
+	write_conf("db_statements = unnamed\nmailer_database = dbname=x\n");
+	ck_assert_int_eq(conf_load(&c, path, err, sizeof(err)), 0);
+	unlink(path);
+	ck_assert(c.db_unnamed);
+	ck_assert_str_eq(c.mailer_database, "dbname=x");
 	conf_free(&c);
 }
 END_TEST
@@ -166,6 +187,27 @@ START_TEST(conf_secrets)
 }
 END_TEST
 
+/* A key that needs a restart keeps its value through a reload; others change. */
+START_TEST(conf_fixed_on_reload)
+{
+	struct conf	old, c;
+	char		err[512];
+
+	write_conf("log = stderr\nlog_format = text\nworkers = 3\n");
+	ck_assert_int_eq(conf_load(&old, path, err, sizeof(err)), 0);
+	unlink(path);
+	write_conf("log = syslog\nlog_format = json\nworkers = 5\n");
+	ck_assert_int_eq(conf_load(&c, path, err, sizeof(err)), 0);
+	unlink(path);
+	conf_keep_fixed(&c, &old);
+	ck_assert_str_eq(c.log, "stderr");		/* fixed */
+	ck_assert_str_eq(c.log_format, "json");		/* reloadable */
+	ck_assert_int_eq(c.workers, 5);
+	conf_free(&c);
+	conf_free(&old);
+}
+END_TEST
+
 START_TEST(conf_words)
 {
 	ck_assert(conf_word_in("a, bb ccc", "bb"));
@@ -188,6 +230,7 @@ main(void)
 	tcase_add_test(tc, conf_missing_file);
 	tcase_add_test(tc, conf_secrets);
 	tcase_add_test(tc, conf_words);
+	tcase_add_test(tc, conf_fixed_on_reload);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -227,7 +227,7 @@ table_default(const char *table, const char *key)
 
 	for (p = table; (p = strchr(p, '\n')) != NULL; p++) {
 		q = p + 1 + strspn(p + 1, " \t");
-		if ((*q != 'S' && *q != 'I' && *q != 'B') || q[1] != '(')
+		if (*q == '\0' || strchr("SIWB", *q) == NULL || q[1] != '(')
 			continue;
 		snprintf(head, sizeof(head), "%s,", key);
 		if (strncmp(q + 2, head, strlen(head)) == 0) {
