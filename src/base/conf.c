@@ -99,7 +99,7 @@ static const struct cfkey keys[] = {
 	S(mail_from, "signet@localhost", true),
 	I(mail_max_attempts, "10", 1, 1000, true),
 	I(mail_keep_days, "30", 0, 36500, true),
-	I(mail_concurrency, "2", 1, 64, true),
+	I(mail_concurrency, "2", 0, 64, true),
 	I(smtp_timeout_greeting, "10", 1, 600, true),
 	I(smtp_timeout_command, "10", 1, 600, true),
 	I(smtp_timeout_data_end, "30", 1, 1200, true),

@@ -218,10 +218,11 @@ run(struct stmt *st, const char *const *params)
 {
 	PGresult	*res;
 
-	if (cf->db_unnamed)
+	if (cf->db_unnamed) {
+		trips++;
 		res = PQexecParams(conn, st->sql, st->nparams, NULL, params,
 		    NULL, NULL, 0);
-	else
+	} else
 		res = prepared(st, params);
 	drop_notifications();
 	switch (PQresultStatus(res)) {

@@ -111,6 +111,9 @@ main(int argc, char *argv[])
 
 	if (mailer) {
 		/* A master of mail_concurrency mailers and no workers. */
+		if (cf->mail_concurrency == 0)
+			errx(1, "%s: mail_concurrency is 0: signet --mailer "
+			    "would run no mailer", path);
 		if (privdrop_config(NULL, foreground) == -1)
 			exit(1);
 		log_init("signet-mailer", strcmp(cf->log, "syslog") == 0);

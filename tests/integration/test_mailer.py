@@ -11,7 +11,9 @@ attempt n (5, 10, 20... s, at most 300 s); the mailer wakes on NOTIFY or at leas
 
 import time
 
-from harness import extract_code, wait_until
+import pytest
+
+from harness import Mailer, extract_code, wait_until
 
 CODE_BODY = ("Bonjour Ren\u00e9e,\n"
              "\n"
@@ -187,6 +189,22 @@ def test_two_mailers_never_double_send(signet, pg, smtp, make_signet, unique):
         assert len(smtp.find(to=a)) == 1, "%s got %d mails" % (a, len(smtp.find(to=a)))
     assert pg.sql_value("SELECT count(*) FROM mail_outbox WHERE id = ANY($1::bigint[]) "
                         "AND attempts = 1", "{%s}" % ",".join(map(str, ids))) == str(len(ids))
+
+
+def test_mail_concurrency_0_runs_no_mailer(signet, make_signet, tmp_path):
+    """A host of a fleet can leave its mail to the others' mailers: mail_concurrency = 0
+    forks the workers only, and `signet --mailer` refuses to run with it."""
+    stack = make_signet(nginx=False, workers=2, mail_concurrency=0)
+    s = stack.signet
+    time.sleep(1)   # a mailer would have started by now
+    assert len(s.workers()) == 2, s.workers()
+    assert "2 workers, 0 mailers" in s.log_text()
+    assert "mailer started" not in s.log_text()
+    log = str(tmp_path / "mailer.log")
+    m = Mailer(s.binary, s.conf, log)
+    with pytest.raises(RuntimeError) as e:
+        m.start()
+    assert "mail_concurrency is 0" in str(e.value)
 
 
 def test_mailer_survives_database_restart(signet, pg, smtp, unique):
