@@ -126,6 +126,16 @@ class Procs:
 PROCS = Procs()
 
 
+def finish(a, ok):
+    """Stop every process started here; remove the work directory unless the run
+    failed or --keep asked to keep it."""
+    PROCS.cleanup()
+    if ok and not a.keep:
+        shutil.rmtree(a.work, ignore_errors=True)
+    else:
+        print("work directory kept: %s" % a.work, file=sys.stderr)
+
+
 def on_signal(sig, frame):
     raise SystemExit("stopped by signal %d" % sig)
 
@@ -1259,11 +1269,7 @@ def main():
         b.run()
         ok = True
     finally:
-        PROCS.cleanup()
-        if ok and not a.keep:
-            shutil.rmtree(a.work, ignore_errors=True)
-        else:
-            print("work directory kept: %s" % a.work, file=sys.stderr)
+        finish(a, ok)
     elapsed = time.monotonic() - t0
 
     v = versions()

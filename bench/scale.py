@@ -47,7 +47,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -823,11 +822,7 @@ def main():
             parts["size"].run()
         ok = True
     finally:
-        PROCS.cleanup()
-        if ok and not a.keep:
-            shutil.rmtree(a.work, ignore_errors=True)
-        else:
-            print("work directory kept: %s" % a.work, file=sys.stderr)
+        driver.finish(a, ok)
     v = driver.versions()
     pgb = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "pgbouncer"],
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.decode()
