@@ -48,6 +48,7 @@ lang_syntax_ok(const char *s)
 static char	**langs;	/* sorted codes with templates */
 static size_t	  nlangs;
 static char	 *langs_dir;	/* the templates_dir they were found in */
+static unsigned long	  scans;	/* lang_generation() */
 
 /* qsort/bsearch comparison of two char * elements. */
 static int
@@ -84,6 +85,7 @@ langs_scan(void)
 	if (langs_dir != NULL && strcmp(langs_dir, cf->templates_dir) == 0)
 		return;
 	lang_clear();
+	scans++;
 	langs_dir = xstrdup(cf->templates_dir);
 	if ((d = opendir(cf->templates_dir)) == NULL) {
 		log_err("mail templates: %s: %s", cf->templates_dir,
@@ -118,6 +120,13 @@ lang_list(const char *const **codes)
 	langs_scan();
 	*codes = (const char *const *)langs;
 	return nlangs;
+}
+
+unsigned long
+lang_generation(void)
+{
+	langs_scan();
+	return scans;
 }
 
 bool

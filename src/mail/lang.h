@@ -26,6 +26,9 @@ bool	 lang_syntax_ok(const char *s);
  */
 size_t	 lang_list(const char *const **codes);
 
+/* A number that changes whenever lang_list() is scanned again. */
+unsigned long	 lang_generation(void);
+
 /* Does code name a language that has templates (see lang_list())? */
 bool	 lang_ok(const char *code);
 

@@ -220,19 +220,29 @@ unicat_member_json(const struct session_member *cm)
 	return m;
 }
 
-/* The language list shared by every response: code -> English name. */
+/*
+ * The language list shared by every response: code -> English name.  Made
+ * once per scan of the registry (once per process unless templates_dir
+ * changes) and lent to each response with a reference of its own.
+ */
 static struct json_object *
 languages_json(void)
 {
-	struct json_object	*o = json_object_new_object();
-	const char *const	*codes;
-	size_t			 i, n;
+	static struct json_object	*o;
+	static unsigned long		 gen;
+	const char *const		*codes;
+	size_t				 i, n;
 
-	n = lang_list(&codes);
-	for (i = 0; i < n; i++)
-		json_object_object_add(o, codes[i],
-		    json_object_new_string(lang_name(codes[i])));
-	return o;
+	if (o == NULL || gen != lang_generation()) {
+		json_object_put(o);
+		gen = lang_generation();
+		o = json_object_new_object();
+		n = lang_list(&codes);
+		for (i = 0; i < n; i++)
+			json_object_object_add(o, codes[i],
+			    json_object_new_string(lang_name(codes[i])));
+	}
+	return json_object_get(o);
 }
 
 void

@@ -451,9 +451,12 @@ START_TEST(languages)
 	const char *const	*codes;
 	size_t			 n, i, j;
 	char			*dir, p[128];
+	unsigned long		 gen;
 
 	/* The shipped five at least (more may come), sorted. */
 	n = lang_list(&codes);
+	gen = lang_generation();
+	ck_assert_uint_eq(lang_generation(), gen);	/* no rescan */
 	ck_assert_uint_ge(n, 5);
 	for (i = 0; i < 5; i++) {
 		for (j = 0; j < n; j++)
@@ -487,6 +490,7 @@ START_TEST(languages)
 	free(cf->templates_dir);
 	cf->templates_dir = xstrdup(dir);
 	n = lang_list(&codes);
+	ck_assert_uint_ne(lang_generation(), gen);	/* rescanned */
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(codes[0], "fr");
 	ck_assert(!lang_ok("en"));
