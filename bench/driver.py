@@ -156,17 +156,6 @@ def read_status(pid):
     return out
 
 
-def read_pss(pid):
-    try:
-        with open("/proc/%d/smaps_rollup" % pid) as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
-
-
 def children(pid):
     try:
         with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
@@ -784,7 +773,7 @@ class Bench:
             role = "master" if pid == sg.pid else "mailer" if pid == mailer else "worker"
             rows.append({"pid": pid, "role": role, "rss": st.get("VmRSS", 0),
                          "anon": st.get("RssAnon", 0), "hwm": st.get("VmHWM", 0),
-                         "pss": read_pss(pid) or 0})
+                         "pss": peer.pss(pid)})
         return rows
 
     @staticmethod

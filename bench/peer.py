@@ -64,6 +64,7 @@ def installed(name):
 
 
 def pss(pid):
+    """Pss of process pid in bytes (smaps_rollup), 0 when it is gone."""
     try:
         with open("/proc/%d/smaps_rollup" % pid) as f:
             for line in f:
