@@ -16,7 +16,7 @@
 #include "core/token.h"
 #include "wire/bedita.h"
 #include "wire/freesewing.h"
-#include "wire/metrics.h"
+#include "wire/scrape.h"
 #include "wire/route.h"
 #include "wire/unicat.h"
 

@@ -12,7 +12,7 @@
 #include "core/event.h"
 #include "core/problem.h"
 #include "db/mail.h"
-#include "wire/metrics.h"
+#include "wire/scrape.h"
 #include "wire/persona.h"
 #include "wire/req.h"
 

@@ -1,6 +1,6 @@
 /* signet: GET /metrics, in Prometheus' text format.  ISC licence. */
-#ifndef SIGNET_WIRE_METRICS_H
-#define SIGNET_WIRE_METRICS_H
+#ifndef SIGNET_WIRE_SCRAPE_H
+#define SIGNET_WIRE_SCRAPE_H
 
 #include <stddef.h>
 
