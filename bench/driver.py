@@ -519,6 +519,20 @@ def ceiling(bin_dir, n, seconds, procs):
             "requests": hashes}
 
 
+def merge_bracket(before, after):
+    """A ceiling measured before and after its subject, as one cell: the mean
+    rate, the pooled CPU per hash, and both rates kept ("bracket")."""
+    m = dict(before)
+    m["rate"] = (before["rate"] + after["rate"]) / 2
+    m["steady_rate"] = (before["steady_rate"] + after["steady_rate"]) / 2
+    m["ms_per_hash"] = (before["ms_per_hash"] + after["ms_per_hash"]) / 2
+    m["requests"] = before["requests"] + after["requests"]
+    m["cpu"] = {k: before["cpu"].get(k, 0) + after["cpu"].get(k, 0)
+                for k in set(before["cpu"]) | set(after["cpu"])}
+    m["bracket"] = [before["rate"], after["rate"]]
+    return m
+
+
 # -------------------------------------------------------------------------- the run
 
 class Bench:
@@ -714,6 +728,21 @@ class Bench:
     EXTRA_PAIRS = [("floorA_poll", "floorA_epoll"), ("floorB_alt",), ("login14_c2",),
                    ("init_under_ceiling", "init_under_ceiling_nice")]
 
+    # The hash ceilings are measured on both sides of their login cell, and
+    # the login compared with the two together (merge_bracket()): the VM's
+    # hash speed drifts by several percent within a minute, and a limit
+    # taken on one side only moves the ratio by as much.
+    BRACKETS = {"login14": "ceil14", "login17": "ceil17"}
+
+    def bracketing(self, c):
+        """c is a limit that a bracketed subject of this run measures itself."""
+        return any(lim == c and not self.skip(sub) for sub, lim in self.BRACKETS.items()
+                   if any(sub in g for g in self.cells_enabled()))
+
+    def cell(self, i, c, why=""):
+        say("round %d/%d: %s%s" % (i + 1, self.a.rounds, c, " (%s)" % why if why else ""))
+        return getattr(self, "c_" + c)()
+
     def cells_enabled(self):
         want = self.a.cells
         if self.a.diag and not want:
@@ -831,10 +860,14 @@ class Bench:
             for group in pairs:
                 order = group if i % 2 == 0 else tuple(reversed(group))
                 for c in order:
-                    if self.skip(c):
+                    if self.skip(c) or self.bracketing(c):
                         continue
-                    say("round %d/%d: %s" % (i + 1, a.rounds, c))
-                    rnd[c] = getattr(self, "c_" + c)()
+                    limit = self.BRACKETS.get(c)
+                    if limit is not None and not self.skip(limit):
+                        rnd[limit] = self.cell(i, limit, "before " + c)
+                    rnd[c] = self.cell(i, c)
+                    if limit is not None and not self.skip(limit):
+                        rnd[limit] = merge_bracket(rnd[limit], self.cell(i, limit, "after " + c))
                     rnd[c]["order"] = order.index(c)
             self.rounds.append(rnd)
         self.rounds_seconds = time.monotonic() - t0
@@ -953,12 +986,12 @@ def report(b, a):
             continue
         rr = ratio(login, ceil)
         p = [r[login]["p99"] / r[login]["p50"] for r in R if login in r and r[login]["p50"]]
-        w("| 1 | login/s, N=2^%d r=8 p=1, %d conns | %s | scrypt x%d: %s/s (%s ms/hash) | %s; by CPU cost %s | >= 0.90 | %s |" % (
+        w("| 1 | login/s, N=2^%d r=8 p=1, %d conns | %s | scrypt x%d, before and after: %s/s (%s ms/hash) | %s; by CPU cost %s | >= 0.95 | %s |" % (
             logn, conns, fmt_range(col(login, "rate"), "%.1f"), a.hash_concurrency,
             fmt_range([r[ceil]["rate"] for r in R if ceil in r], "%.1f"),
             fmt_range([r[ceil]["ms_per_hash"] for r in R if ceil in r], "%.0f"),
             fmt_range(rr, "%.3f"), fmt_range(cpu_ratio(login, ceil), "%.3f"),
-            verdict(med(rr)[0], lambda v: v >= 0.90)))
+            verdict(med(rr)[0], lambda v: v >= 0.95)))
         w("| 1 | login p50 / p99 (ms), N=2^%d, %d conns | %s / %s | | p99/p50 %s | <= 1.5 | %s |" % (
             logn, conns, fmt_range(col(login, "p50"), "%.0f", 1e-3), fmt_range(col(login, "p99"), "%.0f", 1e-3),
             fmt_range(p, "%.2f"), verdict(med(p)[0], lambda v: v <= 1.5)))

@@ -13,6 +13,7 @@
 #include "core/throttle.h"
 #include "core/token.h"
 #include "core/validate.h"
+#include "db/audit.h"
 #include "db/db.h"
 #include "db/login.h"
 #include "db/session.h"
@@ -45,12 +46,58 @@ refusal(int found, int ok, const struct user *u)
 	return strcmp(u->status, "disabled") == 0 ? OUT_DISABLED : OUT_INACTIVE;
 }
 
+/* What the statement after a login's hash records (db/login.h). */
+struct outcome {
+	const struct user	*u;		/* NULL: no such account */
+	enum event_outcome	 why;
+	bool			 told;		/* its audit row goes along */
+	const char		*rehash;	/* OUT_OK: the new MCF, or NULL */
+	const char		*akey;		/* OUT_OK: the account's try */
+	bool			 give_back;	/* OUT_OK: not forgotten */
+	const char		*ckey;		/* a refusal: the address's key */
+};
+
+/*
+ * Record a login's outcome, with the audit row of its event (told) in the
+ * same commit.  A row the statement cannot write (the audit table refusing
+ * it) must not fail the login: the outcome again without it, and the row
+ * is queued for event_flush(), which says it was lost.  0 or -1.
+ */
+static int
+record(const struct outcome *o)
+{
+	struct audit_row	 ev, *evp = NULL;
+	long long		 id = o->u != NULL ? o->u->id : 0;
+	const char		*gid = o->u != NULL ? o->u->gid : NULL;
+	int			 rc;
+
+	if (o->told) {
+		event_row(EV_LOGIN, o->why, id, gid, &ev);
+		evp = &ev;
+	}
+	for (;;) {
+		rc = o->why == OUT_OK ?
+		    db_login_ok(id, o->rehash, o->akey, o->give_back, evp) :
+		    db_login_failed(id, o->ckey, THROTTLE_HOUR, evp);
+		if (rc == 0 || evp == NULL || db_down())
+			break;
+		evp = NULL;
+	}
+	if (rc == 0 && o->told) {
+		if (evp != NULL)
+			event_note_written(EV_LOGIN, o->why);
+		else
+			event_note(EV_LOGIN, o->why, id, gid);
+	}
+	return rc;
+}
+
 /*
  * Two round trips to the database whatever the throttles ask, one each
  * side of the hash, and one commit each (db/login.h): the lookup, the
  * client address's limit and the account's try reserved in one statement;
- * the outcome in another.  A refused throttle costs one more, to say how
- * long to wait.
+ * the outcome and its audit row in another.  A refused throttle costs one
+ * more, to say how long to wait.
  */
 int
 account_login(const char *asked, enum login_by by, const char *password,
@@ -64,6 +111,7 @@ account_login(const char *asked, enum login_by by, const char *password,
 	enum event_outcome	 why = OUT_ERROR;
 	long			 wait = 0;
 	int			 ok = 0, rc = -1;
+	bool			 told = false;	/* the event's row is in */
 
 	memset(u, 0, sizeof(*u));
 	memset(&ls, 0, sizeof(ls));
@@ -118,13 +166,14 @@ account_login(const char *asked, enum login_by by, const char *password,
 		goto out;
 	}
 	if (!ok || !ls.found || strcmp(u->status, "active") != 0) {
-		if (db_login_failed(ls.found ? u->id : 0, cfit,
-		    THROTTLE_HOUR) == -1) {
+		if (record(&(struct outcome){ .u = ls.found ? u : NULL,
+		    .why = refusal(ls.found, ok, u), .told = true,
+		    .ckey = cfit }) == -1) {
 			problem_db(p);
 			goto out;
 		}
 		p->kind = PROB_LOGIN_FAILED;
-		why = refusal(ls.found, ok, u);
+		told = true;
 		goto out;
 	}
 	if (password_needs_rehash(u->password) &&
@@ -133,16 +182,18 @@ account_login(const char *asked, enum login_by by, const char *password,
 	/*
 	 * With a second factor due, the login is not done yet: its try goes
 	 * back, and the code's try counts (mfa_login()), so the password
-	 * cannot clear the count of wrong codes.
+	 * cannot clear the count of wrong codes; mfa_login() tells how it
+	 * ends.  Without one, the login is done: told here.
 	 */
-	if (db_login_ok(u->id, again, akey, u->totp_enabled) == -1) {
+	if (record(&(struct outcome){ .u = u, .why = OUT_OK,
+	    .told = !u->totp_enabled, .rehash = again, .akey = akey,
+	    .give_back = u->totp_enabled }) == -1) {
 		problem_db(p);
 		goto out;
 	}
 	rc = 0;
 out:
-	/* A refusal is told here; a success by mfa_login(), the last step. */
-	if (rc == -1)
+	if (rc == -1 && !told)
 		event_note(EV_LOGIN, why, ls.found == 1 ? u->id : 0,
 		    ls.found == 1 ? u->gid : NULL);
 	if (rc == -1)

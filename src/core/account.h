@@ -25,7 +25,8 @@ enum login_by {
  * Check a password login, with the throttles (checked before any hash)
  * and one hash even for unknown users.  On success fills *u
  * (db_user_free() it).  Failure: LOGIN_FAILED for every kind of refusal
- * alike, RATE_LIMITED, or the database problem.
+ * alike, RATE_LIMITED, or the database problem.  Tells the login's
+ * outcome (core/event.h) but a success that mfa_login() must still finish.
  */
 int	 account_login(const char *login, enum login_by by,
 	    const char *password, const char *client, struct user *u,

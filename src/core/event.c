@@ -196,16 +196,23 @@ event_begin(const struct event_origin *o)
 	copy(origin.user_gid, sizeof(origin.user_gid), o->user_gid);
 }
 
+/* The account an event is about: the origin's token user by default. */
+static void
+whose(long long *id, const char **gid)
+{
+	if (*id == 0 && *gid == NULL) {
+		*id = origin.user_id;
+		*gid = origin.user_gid;
+	} else if (*gid == NULL && *id == origin.user_id)
+		*gid = origin.user_gid;
+}
+
 /* Queue an audit row; outcome is a static name. */
 static void
 enqueue(enum event_kind k, const char *outcome, long long id,
     const char *gid)
 {
-	if (id == 0 && gid == NULL) {
-		id = origin.user_id;
-		gid = origin.user_gid;
-	} else if (gid == NULL && id == origin.user_id)
-		gid = origin.user_gid;
+	whose(&id, &gid);
 	if (nqueue == EVENT_QUEUE) {
 		mx_inc(MX_AUDIT_FAILED);
 		log_limited(LOG_ERR, "audit queue", "audit: more than %d events "
@@ -251,6 +258,36 @@ or_null(const char *s)
 	return s != NULL && *s != '\0' ? s : NULL;
 }
 
+/* The audit row of an event, with the origin's columns. */
+static void
+fill(struct audit_row *a, const char *kind, const char *outcome,
+    long long id, const char *gid)
+{
+	memset(a, 0, sizeof(*a));
+	a->kind = kind;
+	a->outcome = outcome;
+	a->user_id = id;
+	a->user_gid = or_null(gid);
+	a->client = or_null(origin.client);
+	a->personality = or_null(origin.personality);
+	a->user_agent = or_null(origin.agent);
+	a->request_id = or_null(origin.request);
+}
+
+void
+event_row(enum event_kind k, enum event_outcome o, long long id,
+    const char *gid, struct audit_row *a)
+{
+	whose(&id, &gid);
+	fill(a, kind_names[k], outcome_names[o], id, gid);
+}
+
+void
+event_note_written(enum event_kind k, enum event_outcome o)
+{
+	mx_event(k, o, origin.persona);
+}
+
 void
 event_flush(void)
 {
@@ -258,15 +295,8 @@ event_flush(void)
 	size_t			i;
 
 	for (i = 0; i < nqueue; i++) {
-		memset(&a, 0, sizeof(a));
-		a.kind = kind_names[queue[i].kind];
-		a.outcome = queue[i].outcome;
-		a.user_id = queue[i].user_id;
-		a.user_gid = or_null(queue[i].user_gid);
-		a.client = or_null(origin.client);
-		a.personality = or_null(origin.personality);
-		a.user_agent = or_null(origin.agent);
-		a.request_id = or_null(origin.request);
+		fill(&a, kind_names[queue[i].kind], queue[i].outcome,
+		    queue[i].user_id, queue[i].user_gid);
 		if (db_audit_insert(&a) == -1) {
 			/* db.c logged why; say what was lost, once a while. */
 			mx_inc(MX_AUDIT_FAILED);

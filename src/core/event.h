@@ -6,6 +6,8 @@
 
 #include "core/problem.h"
 
+struct audit_row;
+
 /*
  * The one place an authentication event is told: the core's flows call
  * event_note() once per outcome, and it both counts the event in the
@@ -104,6 +106,17 @@ void	 event_begin(const struct event_origin *o);
  */
 void	 event_note(enum event_kind k, enum event_outcome o, long long id,
 	    const char *gid);
+
+/*
+ * An event whose audit row rides on the statement that records its outcome,
+ * in the same commit (a login's, db/login.h): event_row() fills *a as
+ * event_note() would queue it (its strings last until event_flush()), and
+ * once that statement has written it, event_note_written() counts it.
+ * Where the statement could not write it, event_note() queues it after all.
+ */
+void	 event_row(enum event_kind k, enum event_outcome o, long long id,
+	    const char *gid, struct audit_row *a);
+void	 event_note_written(enum event_kind k, enum event_outcome o);
 
 /*
  * A throttle refused something under key ("action:subject"): counted as

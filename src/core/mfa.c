@@ -402,7 +402,7 @@ mfa_login(const struct user *u, const char *code, struct problem *p)
 	bool	recovery;
 
 	if (!u->totp_enabled)
-		return login_done(u, OUT_OK);
+		return 0;	/* done, and told, by account_login() */
 	if (code == NULL || *code == '\0') {
 		p->kind = PROB_SECOND_FACTOR;
 		return login_done(u, OUT_SECOND_FACTOR_REQUIRED);

@@ -61,8 +61,9 @@ int	 mfa_disable(long long id, const char *password, const char *code,
  * second factor, or code is a current TOTP code or an unused recovery
  * code (a mail tells the owner it was used); SECOND_FACTOR when code is
  * NULL; LOGIN_FAILED when it is wrong or used; RATE_LIMITED.  The last
- * step of every login: it tells the login's outcome (core/event.h), ok
- * included; account_login() tells only its refusals.
+ * step of every login: for an account with a second factor it tells the
+ * login's outcome (core/event.h), ok included; account_login() tells the
+ * rest, with the statement that records them.
  */
 int	 mfa_login(const struct user *u, const char *code, struct problem *p)
 	    __attribute__((warn_unused_result));

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "db/audit.h"
 #include "db/stmt.h"
@@ -16,21 +17,36 @@
  * What that risks: the rows of the last moments (wal_writer_delay, 200 ms)
  * if PostgreSQL itself crashes; a crash of signet loses nothing.
  */
+void
+db_audit_params(const struct audit_row *a, char id[DB_INT_LEN],
+    const char *p[AUDIT_NPARAMS])
+{
+	if (a == NULL) {
+		memset(p, 0, AUDIT_NPARAMS * sizeof(*p));
+		return;
+	}
+	p[0] = a->kind;
+	p[1] = a->outcome;
+	p[2] = a->user_id > 0 ? db_int(id, a->user_id) : NULL;
+	p[3] = a->user_gid;
+	p[4] = a->client;
+	p[5] = a->personality;
+	p[6] = a->user_agent;
+	p[7] = a->request_id;
+}
+
 int
 db_audit_insert(const struct audit_row *a)
 {
 	static struct stmt	 st = STMT("audit_insert",
 	    "WITH async AS (SELECT set_config('synchronous_commit', 'off', "
 	    " true)) "
-	    "INSERT INTO auth_events (kind, outcome, user_id, user_gid, client, "
-	    " personality, user_agent, request_id) "
-	    "SELECT $1, $2, $3::bigint, $4::uuid, $5::inet, $6, $7, $8 "
-	    "FROM async", 8);
+	    SQL_AUDIT_INSERT("$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8")
+	    "FROM async", AUDIT_NPARAMS);
 	char			 id[DB_INT_LEN];
-	const char		*p[] = { a->kind, a->outcome,
-	    a->user_id > 0 ? db_int(id, a->user_id) : NULL, a->user_gid,
-	    a->client, a->personality, a->user_agent, a->request_id };
+	const char		*p[AUDIT_NPARAMS];
 
+	db_audit_params(a, id, p);
 	return db_exec(&st, p);
 }
 

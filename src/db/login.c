@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "db/audit.h"
 #include "db/login.h"
 #include "db/stmt.h"
 
@@ -73,37 +74,52 @@ db_login_start(const struct login_ask *a, struct user *u,
 	    &s) == 1 ? 0 : -1;
 }
 
+/*
+ * The outcome statements: the audit row of the login's event ($a.., NULL
+ * kind: none) rides along, one commit for both.
+ */
+#define AUDIT_ROW(a, b, c, d, e, f, g, h) \
+	"e AS (" SQL_AUDIT_INSERT(a, b, c, d, e, f, g, h) \
+	" WHERE " a "::text IS NOT NULL) "
+
 /* every login: a right password */
 int
-db_login_ok(long long id, const char *rehash, const char *key, bool give_back)
+db_login_ok(long long id, const char *rehash, const char *key, bool give_back,
+    const struct audit_row *ev)
 {
 	static struct stmt st = STMT("login_ok",
 	    "WITH t AS (DELETE FROM throttles WHERE key = $3 AND NOT $4), "
 	    "b AS (UPDATE throttles SET count = greatest(count - 1, 0) "
-	    " WHERE key = $3 AND $4) "
+	    " WHERE key = $3 AND $4), "
+	    AUDIT_ROW("$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12")
 	    "UPDATE users SET last_login = now(), num_login_err = 0, "
-	    " password = coalesce($2, password) WHERE id = $1", 4);
-	char		 ids[DB_INT_LEN];
-	const char	*params[] = { db_int(ids, id), rehash, key,
-	    give_back ? "true" : "false" };
+	    " password = coalesce($2, password) WHERE id = $1",
+	    4 + AUDIT_NPARAMS);
+	char		 ids[DB_INT_LEN], eid[DB_INT_LEN];
+	const char	*params[4 + AUDIT_NPARAMS] = { db_int(ids, id), rehash,
+	    key, give_back ? "true" : "false" };
 
+	db_audit_params(ev, eid, params + 4);
 	return db_exec(&st, params);
 }
 
 /* every login: a refusal */
 int
-db_login_failed(long long id, const char *client_key, long window)
+db_login_failed(long long id, const char *client_key, long window,
+    const struct audit_row *ev)
 {
 	static struct stmt st = STMT("login_failed",
 	    "WITH f AS (UPDATE users SET last_login_err = now(), "
 	    " num_login_err = num_login_err + 1 WHERE id = $1), "
+	    AUDIT_ROW("$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11") ", "
 	    "c AS (INSERT INTO throttles AS t (key, window_start, count, "
 	    " last_at) SELECT $2, now(), 1, now() WHERE $2 <> '' "
 	    " ON CONFLICT (key) DO UPDATE SET " SQL_THROTTLE_BUMP("$3") ") "
-	    "SELECT 1", 3);
-	char		 ids[DB_INT_LEN], w[DB_INT_LEN];
-	const char	*params[] = { db_int(ids, id),
+	    "SELECT 1", 3 + AUDIT_NPARAMS);
+	char		 ids[DB_INT_LEN], w[DB_INT_LEN], eid[DB_INT_LEN];
+	const char	*params[3 + AUDIT_NPARAMS] = { db_int(ids, id),
 	    client_key != NULL ? client_key : "", db_int(w, window) };
 
+	db_audit_params(ev, eid, params + 3);
 	return db_exec(&st, params);
 }

@@ -6,11 +6,14 @@
 
 #include "db/user.h"
 
+struct audit_row;
+
 /*
  * A password login costs two round trips to PostgreSQL, one before the
- * hash and one after, whatever the throttles ask, and one commit: each
- * statement is its own transaction.  The throttle rules are core/
- * throttle.h's, written once in db/stmt.h.
+ * hash and one after, whatever the throttles ask: each statement is its
+ * own transaction.  The one after writes the login's audit row too (ev,
+ * NULL: none), so that the outcome and its record are one commit.  The
+ * throttle rules are core/throttle.h's, written once in db/stmt.h.
  */
 
 /* What a login's first statement asks. */
@@ -51,14 +54,15 @@ int	db_login_start(const struct login_ask *a, struct user *u,
  * (give_back), given back.  0 or -1.
  */
 int	db_login_ok(long long id, const char *rehash, const char *key,
-	    bool give_back) __attribute__((warn_unused_result));
+	    bool give_back, const struct audit_row *ev)
+	    __attribute__((warn_unused_result));
 
 /*
  * After a refusal: the user's error count (id 0: no user) and the client
  * address's failures (client_key NULL: exempt), in one commit whether or
  * not the user exists.  0 or -1.
  */
-int	db_login_failed(long long id, const char *client_key, long window)
-	    __attribute__((warn_unused_result));
+int	db_login_failed(long long id, const char *client_key, long window,
+	    const struct audit_row *ev) __attribute__((warn_unused_result));
 
 #endif

@@ -148,4 +148,22 @@ void		 db_user_row(const PGresult *, int r, void *u);
 /* v in decimal into buf, for a text parameter.  Returns buf. */
 const char	*db_int(char buf[DB_INT_LEN], long long v);
 
+/*
+ * The INSERT of one row from the parameters named (as "$5"...), in
+ * struct audit_row's order: a statement of its own, or a data-modifying
+ * WITH of the statement whose outcome it records (db/login.c).
+ */
+#define SQL_AUDIT_INSERT(k, o, id, gid, cl, pe, ua, rq) \
+	"INSERT INTO auth_events (kind, outcome, user_id, user_gid, client, " \
+	" personality, user_agent, request_id) SELECT " k "::text, " o \
+	"::text, " id "::bigint, " gid "::uuid, " cl "::inet, " pe "::text, " \
+	ua "::text, " rq "::text "
+
+#define AUDIT_NPARAMS	8
+
+/* a's columns (db/audit.h) as AUDIT_NPARAMS parameters; a NULL: all NULL. */
+struct audit_row;
+void	db_audit_params(const struct audit_row *a, char id[DB_INT_LEN],
+	    const char *p[AUDIT_NPARAMS]);
+
 #endif

@@ -1,8 +1,8 @@
 /*
  * Unit tests: the pure parts of core/event.c: which limit a throttle key
  * is, the outcome of a failed step from its problem, the names the audit
- * table's CHECKs accept, and the user agent as a row keeps it.  ISC
- * licence.
+ * table's CHECKs accept, the user agent as a row keeps it, and the row a
+ * login's own statement writes (event_row()).  ISC licence.
  */
 #include "config.h"
 
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/event.h"
+#include "db/audit.h"
 
 static const struct {
 	const char			*key;
@@ -137,6 +138,57 @@ START_TEST(agent_bounded)
 }
 END_TEST
 
+/* event_row(): whose row it is, and the origin's columns. */
+static const struct {
+	long long	 id;
+	const char	*gid;
+	long long	 want_id;
+	const char	*want_gid;
+} whose[] = {
+	{ 0, NULL, 7, "g-seven" },	/* the origin's token user */
+	{ 7, NULL, 7, "g-seven" },	/* that user by id: its gid too */
+	{ 9, "g-nine", 9, "g-nine" },
+	{ 9, NULL, 9, NULL },		/* another user: no gid to lend */
+};
+
+START_TEST(row_whose)
+{
+	struct audit_row	a;
+
+	event_begin(&(struct event_origin){ .persona = 1,
+	    .personality = "unicat", .request = "req-1",
+	    .client = "192.0.2.7", .agent = "curl/8\n", .user_id = 7,
+	    .user_gid = "g-seven" });
+	event_row(EV_LOGIN, OUT_BAD_PASSWORD, whose[_i].id, whose[_i].gid, &a);
+	ck_assert_str_eq(a.kind, "login");
+	ck_assert_str_eq(a.outcome, "bad_password");
+	ck_assert_int_eq(a.user_id, whose[_i].want_id);
+	if (whose[_i].want_gid == NULL)
+		ck_assert_ptr_null(a.user_gid);
+	else
+		ck_assert_str_eq(a.user_gid, whose[_i].want_gid);
+	ck_assert_str_eq(a.client, "192.0.2.7");
+	ck_assert_str_eq(a.personality, "unicat");
+	ck_assert_str_eq(a.user_agent, "curl/8\\x0a");
+	ck_assert_str_eq(a.request_id, "req-1");
+}
+END_TEST
+
+/* A client that is no address, and no agent: SQL NULLs, not "". */
+START_TEST(row_nulls)
+{
+	struct audit_row	a;
+
+	event_begin(&(struct event_origin){ .client = "unix:", .agent = NULL });
+	event_row(EV_LOGIN, OUT_OK, 3, "g-three", &a);
+	ck_assert_str_eq(a.outcome, "ok");
+	ck_assert_ptr_null(a.client);
+	ck_assert_ptr_null(a.personality);
+	ck_assert_ptr_null(a.user_agent);
+	ck_assert_ptr_null(a.request_id);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -153,6 +205,8 @@ main(void)
 	tcase_add_loop_test(tc, agent_forms, 0,
 	    sizeof(agents) / sizeof(agents[0]));
 	tcase_add_test(tc, agent_bounded);
+	tcase_add_loop_test(tc, row_whose, 0, sizeof(whose) / sizeof(whose[0]));
+	tcase_add_test(tc, row_nulls);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
