@@ -55,6 +55,7 @@ struct outcome {
 	const char		*akey;		/* OUT_OK: the account's try */
 	bool			 give_back;	/* OUT_OK: not forgotten */
 	const char		*ckey;		/* a refusal: the address's key */
+	struct session		*s;		/* OUT_OK: the session, or NULL */
 };
 
 /*
@@ -77,7 +78,8 @@ record(const struct outcome *o)
 	}
 	for (;;) {
 		rc = o->why == OUT_OK ?
-		    db_login_ok(id, o->rehash, o->akey, o->give_back, evp) :
+		    db_login_ok(id, o->rehash, o->akey, o->give_back, evp,
+		    o->s) :
 		    db_login_failed(id, o->ckey, THROTTLE_HOUR, evp);
 		if (rc == 0 || evp == NULL || db_down())
 			break;
@@ -101,7 +103,7 @@ record(const struct outcome *o)
  */
 int
 account_login(const char *asked, enum login_by by, const char *password,
-    const char *client, struct user *u, struct problem *p)
+    const char *client, struct user *u, struct session *s, struct problem *p)
 {
 	struct login_start	 ls;
 	char			 rehash[PASSWORD_MCF_LEN], abuf[THROTTLE_ADDR_LEN];
@@ -115,6 +117,8 @@ account_login(const char *asked, enum login_by by, const char *password,
 
 	memset(u, 0, sizeof(*u));
 	memset(&ls, 0, sizeof(ls));
+	if (s != NULL)
+		memset(s, 0, sizeof(*s));
 	if (password_busy()) {
 		event_note(EV_LOGIN, OUT_BUSY, 0, NULL);
 		return password_problem(PASSWORD_BUSY, p);
@@ -187,10 +191,14 @@ account_login(const char *asked, enum login_by by, const char *password,
 	 */
 	if (record(&(struct outcome){ .u = u, .why = OUT_OK,
 	    .told = !u->totp_enabled, .rehash = again, .akey = akey,
-	    .give_back = u->totp_enabled }) == -1) {
+	    .give_back = u->totp_enabled, .s = s }) == -1) {
 		problem_db(p);
 		goto out;
 	}
+	/* Changed since the lookup: account_session() will say so. */
+	if (s != NULL && s->users != NULL && (strcmp(s->status, "active") !=
+	    0 || s->epoch != u->token_epoch))
+		db_session_free(s);
 	rc = 0;
 out:
 	if (rc == -1 && !told)

@@ -27,10 +27,14 @@ enum login_by {
  * (db_user_free() it).  Failure: LOGIN_FAILED for every kind of refusal
  * alike, RATE_LIMITED, or the database problem.  Tells the login's
  * outcome (core/event.h) but a success that mfa_login() must still finish.
+ * With s, a success also fills *s with the user's session when one round
+ * trip could (a user in no project; db_session_free() it), else leaves it
+ * empty (s->users NULL: account_session() loads it).
  */
 int	 account_login(const char *login, enum login_by by,
 	    const char *password, const char *client, struct user *u,
-	    struct problem *p) __attribute__((warn_unused_result));
+	    struct session *s, struct problem *p)
+	    __attribute__((warn_unused_result));
 
 /*
  * Check the password of the account u (loaded, active) again, as a login

@@ -5,6 +5,7 @@
 
 #include "db/audit.h"
 #include "db/login.h"
+#include "db/session.h"
 #include "db/stmt.h"
 
 /* The lookup of a login by username only, or by any of its names. */
@@ -82,25 +83,37 @@ db_login_start(const struct login_ask *a, struct user *u,
 	"e AS (" SQL_AUDIT_INSERT(a, b, c, d, e, f, g, h) \
 	" WHERE " a "::text IS NOT NULL) "
 
+/* $1 id, $2 rehash, $3 the try's key, $4 give it back; then the row's. */
+#define LOGIN_OK(returning) \
+	"WITH t AS (DELETE FROM throttles WHERE key = $3 AND NOT $4), " \
+	"b AS (UPDATE throttles SET count = greatest(count - 1, 0) " \
+	" WHERE key = $3 AND $4), " \
+	AUDIT_ROW("$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12") \
+	"UPDATE users u SET last_login = now(), num_login_err = 0, " \
+	" password = coalesce($2, u.password) WHERE u.id = $1" returning
+
 /* every login: a right password */
 int
 db_login_ok(long long id, const char *rehash, const char *key, bool give_back,
-    const struct audit_row *ev)
+    const struct audit_row *ev, struct session *s)
 {
-	static struct stmt st = STMT("login_ok",
-	    "WITH t AS (DELETE FROM throttles WHERE key = $3 AND NOT $4), "
-	    "b AS (UPDATE throttles SET count = greatest(count - 1, 0) "
-	    " WHERE key = $3 AND $4), "
-	    AUDIT_ROW("$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12")
-	    "UPDATE users SET last_login = now(), num_login_err = 0, "
-	    " password = coalesce($2, password) WHERE id = $1",
+	static struct stmt plain = STMT("login_ok", LOGIN_OK(""),
 	    4 + AUDIT_NPARAMS);
+	static struct stmt with_me = STMT("login_ok_session",
+	    LOGIN_OK(" RETURNING " SQL_SESSION_ME("u")), 4 + AUDIT_NPARAMS);
 	char		 ids[DB_INT_LEN], eid[DB_INT_LEN];
 	const char	*params[4 + AUDIT_NPARAMS] = { db_int(ids, id), rehash,
 	    key, give_back ? "true" : "false" };
+	PGresult	*res;
 
 	db_audit_params(ev, eid, params + 4);
-	return db_exec(&st, params);
+	if (s == NULL)
+		return db_exec(&plain, params);
+	if ((res = db_query(&with_me, params)) == NULL)
+		return -1;
+	if (!db_session_me(res, s))
+		PQclear(res);
+	return 0;
 }
 
 /* every login: a refusal */

@@ -7,6 +7,7 @@
 #include "db/user.h"
 
 struct audit_row;
+struct session;
 
 /*
  * A password login costs two round trips to PostgreSQL, one before the
@@ -51,10 +52,12 @@ int	db_login_start(const struct login_ask *a, struct user *u,
  * After a right password: the user's last login, its error count cleared
  * and its password rehashed (rehash: MCF, or NULL), and the account's
  * try forgotten (key deleted), or, with a second factor still due
- * (give_back), given back.  0 or -1.
+ * (give_back), given back.  With s, the session the answer shows comes
+ * back in the same round trip when it is the user alone (db_session_me():
+ * else *s is empty, for db_session_load()).  0 or -1.
  */
 int	db_login_ok(long long id, const char *rehash, const char *key,
-	    bool give_back, const struct audit_row *ev)
+	    bool give_back, const struct audit_row *ev, struct session *s)
 	    __attribute__((warn_unused_result));
 
 /*

@@ -44,12 +44,7 @@
  * SESSION_SQL's row 0, then the cursor and the membership flag.
  */
 #define SESSION_ME_SQL \
-"SELECT 0, gid::text, username, email, name, avatar, status, language, " \
-" timezone, token_epoch::text, id::text, " \
-" (SELECT last_value FROM cc_cursor)::text, " \
-" EXISTS (SELECT 1 FROM project_members pm WHERE pm.user_id = u.id " \
-"  AND pm.status IN ('active', 'invited')) " \
-"FROM users u WHERE gid = $1::uuid"
+"SELECT " SQL_SESSION_ME("u") " FROM users u WHERE gid = $1::uuid"
 
 /* The user of row r: columns 1..8 of every user row. */
 static struct session_user
@@ -79,6 +74,19 @@ me_row(const PGresult *res, int r, struct session *s)
 }
 
 int
+db_session_me(PGresult *res, struct session *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (PQntuples(res) != 1 || *PQgetvalue(res, 0, 12) == 't')
+		return 0;
+	s->own = res;
+	s->users = xcalloc(1, sizeof(*s->users));
+	me_row(res, 0, s);
+	s->cursor = atoll(PQgetvalue(res, 0, 11));
+	return 1;
+}
+
+int
 db_session_load(const char *gid, struct session *s)
 {
 	static struct stmt me = STMT("session_me", SESSION_ME_SQL, 1);
@@ -94,13 +102,8 @@ db_session_load(const char *gid, struct session *s)
 		PQclear(res);
 		return 0;
 	}
-	if (*PQgetvalue(res, 0, 12) != 't') {
-		s->own = res;
-		s->users = xcalloc(1, sizeof(*s->users));
-		me_row(res, 0, s);
-		s->cursor = atoll(PQgetvalue(res, 0, 11));
+	if (db_session_me(res, s))
 		return 1;
-	}
 	PQclear(res);
 	if ((res = db_query(&st, params)) == NULL)
 		return -1;

@@ -166,4 +166,26 @@ struct audit_row;
 void	db_audit_params(const struct audit_row *a, char id[DB_INT_LEN],
 	    const char *p[AUDIT_NPARAMS]);
 
+/*
+ * A session for the users row u when it is the whole session (db/session.h):
+ * the user's columns, the change cursor, and whether any membership
+ * exists, in SESSION_ME_SQL's order; db_session_me() reads a result of
+ * one such row.  A SELECT's list, or a login's RETURNING (db/login.c).
+ */
+#define SQL_SESSION_ME(u) \
+	"0, " u ".gid::text, " u ".username, " u ".email, " u ".name, " \
+	u ".avatar, " u ".status, " u ".language, " u ".timezone, " \
+	u ".token_epoch::text, " u ".id::text, " \
+	"(SELECT last_value FROM cc_cursor)::text, " \
+	"EXISTS (SELECT 1 FROM project_members pm WHERE pm.user_id = " u \
+	".id AND pm.status IN ('active', 'invited')) "
+
+/*
+ * *s from res, one SQL_SESSION_ME row, when it is the whole session (no
+ * membership): 1, and *s owns res.  0 (*s empty, res still the caller's):
+ * no row, or the user has memberships, which db_session_load() reads.
+ */
+struct session;
+int	db_session_me(PGresult *res, struct session *s);
+
 #endif

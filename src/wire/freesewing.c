@@ -344,7 +344,7 @@ freesewing_login(struct req *r)
 	    !json_object_is_type(t, json_type_null))
 		token = json_object_is_type(t, json_type_string) ?
 		    json_object_get_string(t) : "-";
-	if (account_login(name, LOGIN_ANY, pw, r->remote, &u, &p) == -1) {
+	if (account_login(name, LOGIN_ANY, pw, r->remote, &u, NULL, &p) == -1) {
 		freesewing_fail(r, &p);
 		return;
 	}

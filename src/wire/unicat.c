@@ -299,15 +299,23 @@ unicat_reply_session(struct req *r, const struct session *s, const char *jwt,
 		req_header(r, "Authorization", jwt);
 }
 
-/* A fresh token and the session of gid: the answer to every login. */
+/*
+ * A fresh token and the session of gid: the answer to every login.  The
+ * session is have when the login brought it (account_login()), else it
+ * is loaded here.
+ */
 static void
-logged_in(struct req *r, const char *gid, long epoch, bool login)
+logged_in(struct req *r, const char *gid, long epoch, bool login,
+    struct session *have)
 {
 	struct session	 s;
 	struct problem	 p = { 0 };
 	char		*jwt;
 
-	if (account_session(gid, epoch, &s, &p) == -1) {
+	if (have != NULL && have->users != NULL) {
+		s = *have;
+		memset(have, 0, sizeof(*have));
+	} else if (account_session(gid, epoch, &s, &p) == -1) {
 		/* Deleted (or its password changed) since it was checked. */
 		if (p.kind == PROB_UNAUTHORIZED)
 			p.kind = PROB_LOGIN_FAILED;
@@ -361,7 +369,7 @@ unicat_signup(struct req *r)
 	    unicat_failed(r, signup_complete(v[0], v[1], v[2], v[3], v[4], &gid,
 	    &epoch, &p), &p, FIELD_NAMES(two_step)))
 		return;
-	logged_in(r, gid, epoch, false);
+	logged_in(r, gid, epoch, false, NULL);
 	free(gid);
 }
 
@@ -373,16 +381,18 @@ unicat_login(struct req *r)
 	const char	*v[3];
 	struct problem	 p = { 0 };
 	struct user	 u;
+	struct session	 s;
 
 	if (failed(r, req_strings(r, fields, 3, v, &p), &p) ||
 	    failed(r, account_login(v[0], LOGIN_USERNAME, v[1], r->remote, &u,
-	    &p), &p))
+	    &s, &p), &p))
 		return;
 	if (failed(r, mfa_login(&u, v[2], &p), &p)) {
+		db_session_free(&s);
 		db_user_free(&u);
 		return;
 	}
-	logged_in(r, u.gid, u.token_epoch, true);
+	logged_in(r, u.gid, u.token_epoch, true, &s);
 	db_user_free(&u);
 }
 
@@ -456,6 +466,6 @@ unicat_reset_password(struct req *r)
 	    unicat_failed(r, reset_confirm(v[0], v[1], v[2], v[3], &gid, &epoch,
 	    &p), &p, FIELD_NAMES(reset_names)))
 		return;
-	logged_in(r, gid, epoch, true);
+	logged_in(r, gid, epoch, true, NULL);
 	free(gid);
 }
