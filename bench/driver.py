@@ -610,24 +610,20 @@ class Bench:
         return self.measure(lambda: ceiling(self.a.bin, 1 << 14, self.a.duration,
                                             self.a.hash_concurrency))
 
-    def c_login14(self):
-        def cell():
-            return self.wrk_cell("signet14", "/api/login", self.a.login_conns, "login.lua",
-                                 ["b14u", self.a.login_users, PASSWORD])
-        if not self.s.peer.up:
-            return cell()
-        # the peak Pss of signet's stack while it logs in, for the side-by-side table
-        return self.s.peer.sample(self.signet_stack(), cell)
+    def c_login14(self, seconds=None):
+        return self.wrk_cell("signet14", "/api/login", self.a.login_conns, "login.lua",
+                             ["b14u", self.a.login_users, PASSWORD], seconds=seconds)
 
     def signet_stack(self):
         """signet14's and nginx's pids: signet's stack, in the peer's memory table."""
         return [self.s.signets["signet14"].pid, self.s.nginx.pid]
 
     # The peer (bench/peer.py): better-auth's sign-in, get-session and hash ceiling.
-    def c_ba_signin(self):
-        return self.s.peer.sample([self.s.peer.pid], lambda: self.wrk_cell(
+    def c_ba_signin(self, seconds=None):
+        return self.wrk_cell(
             "better-auth", "/api/auth/sign-in/email", self.a.login_conns, "ba_signin.lua",
-            ["ba", self.a.login_users, PASSWORD], headers=["Origin: " + self.s.peer.url]))
+            ["ba", self.a.login_users, PASSWORD], headers=["Origin: " + self.s.peer.url],
+            seconds=seconds)
 
     def c_ba_session(self):
         return self.wrk_cell("better-auth", "/api/auth/get-session", self.a.conns,
@@ -645,22 +641,40 @@ class Bench:
         return self.measure(lambda: ceiling(self.a.bin, 1 << 17, self.a.duration17,
                                             self.a.hash_concurrency))
 
-    def c_login17(self):
-        root = self.s.signets["signet17"].pid
-        base = sum((read_status(pid) or {}).get("VmRSS", 0) for pid in tree(root))
-        sampler = RssSampler(root)
-        sampler.start()
-        try:
-            r = self.wrk_cell("signet17", "/api/login", self.a.login_conns, "login.lua",
-                              ["b17u", self.a.login_users, PASSWORD], seconds=self.a.duration17)
-        finally:
-            sampler.finish()
-        r["rss_peak_sum"] = sampler.peak_sum
-        r["rss_base_sum"] = base
-        r["rss_peak_each"] = max(sampler.peak_each.values() or [0])
-        r["rss_samples"] = sampler.samples
-        self.peaks17.append(sampler.peak_sum - base)
-        return r
+    def c_login17(self, seconds=None):
+        return self.wrk_cell("signet17", "/api/login", self.a.login_conns, "login.lua",
+                             ["b17u", self.a.login_users, PASSWORD],
+                             seconds=seconds or self.a.duration17)
+
+    def memory_hashing(self):
+        """The memory of the stacks while they hash, in a pass of its own after the
+        rounds: reading /proc while a timed cell runs costs CPU (and the page-table
+        lock the hashes' faults take) that the ceilings it is compared with do not
+        pay.  The peak RSS of signet17 (its bound: hash_concurrency x 128 x r x N)
+        and the peak Pss of signet's stack and the peer's while they log in."""
+        a, m = self.a, self.hashing_memory
+        if not self.skip("login17"):
+            say("memory while hashing: login17")
+            root = self.s.signets["signet17"].pid
+            base = sum((read_status(pid) or {}).get("VmRSS", 0) for pid in tree(root))
+            sampler = RssSampler(root)
+            sampler.start()
+            try:
+                self.c_login17(seconds=min(a.duration17, 8))
+            finally:
+                sampler.finish()
+            m["login17"] = {"rss_peak_sum": sampler.peak_sum, "rss_base_sum": base,
+                            "rss_peak_each": max(sampler.peak_each.values() or [0]),
+                            "rss_samples": sampler.samples}
+            self.peaks17.append(sampler.peak_sum - base)
+        if not self.s.peer.up:
+            return
+        for cell, roots, run in (
+                ("login14", self.signet_stack(), lambda: self.c_login14(seconds=5)),
+                ("ba_signin", [self.s.peer.pid], lambda: self.c_ba_signin(seconds=5))):
+            if not self.skip(cell):
+                say("memory while hashing: " + cell)
+                m[cell] = self.s.peer.sample(roots, run)
 
     def paced_init(self, seconds):
         return Wrk(self.s.urls["signet17"] + "/api/init", seconds, self.a.paced_conns,
@@ -854,6 +868,7 @@ class Bench:
                     getattr(self, "c_" + c)()
         a.duration, a.duration17 = saved
         self.peaks17 = []
+        self.hashing_memory = {}
         t0 = time.monotonic()
         for i in range(a.rounds):
             rnd = {}
@@ -871,6 +886,7 @@ class Bench:
                     rnd[c]["order"] = order.index(c)
             self.rounds.append(rnd)
         self.rounds_seconds = time.monotonic() - t0
+        self.memory_hashing()
         self.s.peer.memory_now("after", self.signet_stack())
         if not a.cells:
             self.memory["post14"] = self.rss_table("signet14")
@@ -1334,7 +1350,7 @@ def main():
     with open(base + ".json", "w") as f:
         json.dump({"args": {k: v for k, v in vars(a).items() if k != "extra_floors"},
                    "versions": v, "rounds": b.rounds, "memory": b.memory,
-                   "peaks17": b.peaks17,
+                   "peaks17": b.peaks17, "hashing_memory": b.hashing_memory,
                    "peer": {"describe": stack.peer.describe(), "skipped": stack.peer.reason,
                             "memory": stack.peer.memory}}, f, indent=1, default=str)
     print("\nwritten: %s.md, %s.json" % (base, base), file=sys.stderr)
