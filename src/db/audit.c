@@ -8,15 +8,7 @@
 #include "db/audit.h"
 #include "db/stmt.h"
 
-/*
- * event_flush(): every core flow's events, after the request's transaction.
- * The row commits without waiting for its WAL to reach the disk
- * (synchronous_commit off for this one transaction, set inside the
- * statement): the request's own commit waited already, and a second wait
- * per login would cost each a disk flush (bench/ops_cost.py --durable).
- * What that risks: the rows of the last moments (wal_writer_delay, 200 ms)
- * if PostgreSQL itself crashes; a crash of signet loses nothing.
- */
+/* db/stmt.h */
 void
 db_audit_params(const struct audit_row *a, char id[DB_INT_LEN],
     const char *p[AUDIT_NPARAMS])
@@ -35,6 +27,16 @@ db_audit_params(const struct audit_row *a, char id[DB_INT_LEN],
 	p[7] = a->request_id;
 }
 
+/*
+ * event_flush(): the events no statement of the request wrote itself (a
+ * login's rides on its outcome: db/login.c), after its transaction.
+ * The row commits without waiting for its WAL to reach the disk
+ * (synchronous_commit off for this one transaction, set inside the
+ * statement): the request's own commit waited already, and a second wait
+ * per login would cost each a disk flush (bench/ops_cost.py --durable).
+ * What that risks: the rows of the last moments (wal_writer_delay, 200 ms)
+ * if PostgreSQL itself crashes; a crash of signet loses nothing.
+ */
 int
 db_audit_insert(const struct audit_row *a)
 {
