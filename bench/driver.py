@@ -136,6 +136,19 @@ def finish(a, ok):
         print("work directory kept: %s" % a.work, file=sys.stderr)
 
 
+def write_results(a, kind, text, raw):
+    """The run's report (print it, and OUT/KIND-<time>.md) and its raw data
+    (OUT/KIND-<time>.json)."""
+    print(text)
+    base = os.path.join(a.out, "%s-%s%s" % (kind, time.strftime("%Y%m%d-%H%M%S"),
+                                            "-quick" if a.quick else ""))
+    with open(base + ".md", "w") as f:
+        f.write(text + "\n")
+    with open(base + ".json", "w") as f:
+        json.dump(raw, f, indent=1, default=str)
+    print("\nwritten: %s.md, %s.json" % (base, base), file=sys.stderr)
+
+
 def on_signal(sig, frame):
     raise SystemExit("stopped by signal %d" % sig)
 
@@ -1341,19 +1354,12 @@ def main():
     if b.memory:
         text.append("")
         text.append("mails the sink accepted during the run: %d" % b.mails)
-    out = "\n".join(text)
-    print(out)
-    base = os.path.join(a.out, "bench-%s%s" % (time.strftime("%Y%m%d-%H%M%S"),
-                                               "-quick" if a.quick else ""))
-    with open(base + ".md", "w") as f:
-        f.write(out + "\n")
-    with open(base + ".json", "w") as f:
-        json.dump({"args": {k: v for k, v in vars(a).items() if k != "extra_floors"},
-                   "versions": v, "rounds": b.rounds, "memory": b.memory,
-                   "peaks17": b.peaks17, "hashing_memory": b.hashing_memory,
-                   "peer": {"describe": stack.peer.describe(), "skipped": stack.peer.reason,
-                            "memory": stack.peer.memory}}, f, indent=1, default=str)
-    print("\nwritten: %s.md, %s.json" % (base, base), file=sys.stderr)
+    write_results(a, "bench", "\n".join(text), {
+        "args": {k: v for k, v in vars(a).items() if k != "extra_floors"},
+        "versions": v, "rounds": b.rounds, "memory": b.memory,
+        "peaks17": b.peaks17, "hashing_memory": b.hashing_memory,
+        "peer": {"describe": stack.peer.describe(), "skipped": stack.peer.reason,
+                 "memory": stack.peer.memory}})
     return 0
 
 

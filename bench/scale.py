@@ -44,7 +44,6 @@ with min-max.  Results: the tables on stdout and var/bench/scale-*.md, raw in .j
 """
 
 import argparse
-import json
 import os
 import re
 import signal
@@ -839,19 +838,11 @@ def main():
               "size": "Database size (%d accounts cloned from real rows)" % a.accounts}
     for name, part in parts.items():
         text += ["### " + titles[name], "", part.report(), ""]
-    out = "\n".join(text)
-    print(out)
-    base = os.path.join(a.out, "scale-%s%s" % (time.strftime("%Y%m%d-%H%M%S"),
-                                               "-quick" if a.quick else ""))
-    with open(base + ".md", "w") as f:
-        f.write(out + "\n")
     raw = {"args": vars(a), "versions": v}
     for name, part in parts.items():
         raw[name] = {k: getattr(part, k) for k in ("rounds", "idle", "idle_mailers", "rows",
                                                    "tables") if hasattr(part, k)}
-    with open(base + ".json", "w") as f:
-        json.dump(raw, f, indent=1, default=str)
-    print("\nwritten: %s.md, %s.json" % (base, base), file=sys.stderr)
+    driver.write_results(a, "scale", "\n".join(text), raw)
     return 0
 
 
