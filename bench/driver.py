@@ -623,9 +623,28 @@ class Bench:
         return self.measure(lambda: ceiling(self.a.bin, 1 << 14, self.a.duration,
                                             self.a.hash_concurrency))
 
+    def hashes(self, name):
+        """How many scrypt hashes signet `name` has finished, and their summed time
+        (its /metrics), to tell the hashes a login cell paid for from the logins wrk
+        counted."""
+        text = self.s.api(name).get("/metrics").text
+        out = {}
+        for key in ("count", "sum"):
+            m = re.search(r"^signet_password_hash_seconds_%s (\S+)$" % key, text, re.M)
+            out[key] = float(m.group(1)) if m else 0.0
+        return out
+
+    def login_cell(self, name, prefix, seconds):
+        h0 = self.hashes(name)
+        r = self.wrk_cell(name, "/api/login", self.a.login_conns, "login.lua",
+                          [prefix, self.a.login_users, PASSWORD], seconds=seconds)
+        h1 = self.hashes(name)
+        r["hashes"] = h1["count"] - h0["count"]
+        r["hash_seconds"] = h1["sum"] - h0["sum"]
+        return r
+
     def c_login14(self, seconds=None):
-        return self.wrk_cell("signet14", "/api/login", self.a.login_conns, "login.lua",
-                             ["b14u", self.a.login_users, PASSWORD], seconds=seconds)
+        return self.login_cell("signet14", "b14u", seconds)
 
     def signet_stack(self):
         """signet14's and nginx's pids: signet's stack, in the peer's memory table."""
@@ -655,9 +674,7 @@ class Bench:
                                             self.a.hash_concurrency))
 
     def c_login17(self, seconds=None):
-        return self.wrk_cell("signet17", "/api/login", self.a.login_conns, "login.lua",
-                             ["b17u", self.a.login_users, PASSWORD],
-                             seconds=seconds or self.a.duration17)
+        return self.login_cell("signet17", "b17u", seconds or self.a.duration17)
 
     def memory_hashing(self):
         """The memory of the stacks while they hash, in a pass of its own after the
