@@ -51,11 +51,11 @@ struct outcome {
 	const struct user	*u;		/* NULL: no such account */
 	enum event_outcome	 why;
 	bool			 told;		/* its audit row goes along */
-	const char		*rehash;	/* OUT_OK: the new MCF, or NULL */
+	const char		*rehash;	/* OUT_OK: new MCF, or NULL */
 	const char		*akey;		/* OUT_OK: the account's try */
 	bool			 give_back;	/* OUT_OK: not forgotten */
-	const char		*ckey;		/* a refusal: the address's key */
-	struct session		*s;		/* OUT_OK: the session, or NULL */
+	const char		*ckey;		/* a refusal: address's key */
+	struct session		*s;		/* OUT_OK: session, or NULL */
 };
 
 /*

@@ -308,7 +308,8 @@ bedita_optout(struct req *r)
 		bedita_fail(r, &p);
 		return;
 	}
-	if (account_login(name, LOGIN_USERNAME, pw, r->remote, &u, NULL, &p) == -1) {
+	if (account_login(name, LOGIN_USERNAME, pw, r->remote, &u, NULL,
+	    &p) == -1) {
 		bedita_fail(r, &p);
 		return;
 	}

@@ -311,7 +311,8 @@ bedita_auth(struct req *r)
 		return;
 	}
 	/* totp, a signet extension: the second factor of an account with one. */
-	if (account_login(name, LOGIN_USERNAME, pw, r->remote, &u, NULL, &p) == -1 ||
+	if (account_login(name, LOGIN_USERNAME, pw, r->remote, &u, NULL,
+	    &p) == -1 ||
 	    mfa_login(&u, bedita_string(r, "totp"), &p) == -1) {
 		bedita_fail(r, &p);
 		db_user_free(&u);
