@@ -197,6 +197,20 @@ def cpu_ticks(pid):
     return int(fields[11]) + int(fields[12])  # utime + stime
 
 
+def quiet(pids, limit=30.0, step=0.2):
+    """Wait until processes pids use under a tenth of a core (the requests wrk
+    left in flight are done, as settle() waits for signet's); the seconds waited."""
+    t0 = time.monotonic()
+    last = sum(cpu_ticks(p) or 0 for p in pids)
+    while time.monotonic() - t0 < limit:
+        time.sleep(step)
+        now = sum(cpu_ticks(p) or 0 for p in pids)
+        if (now - last) / CLK_TCK < 0.1 * step:
+            break
+        last = now
+    return time.monotonic() - t0
+
+
 def machine_ticks():
     with open("/proc/stat") as f:
         parts = f.readline().split()[1:]
@@ -342,6 +356,8 @@ class Stack:
             "scrypt_n": n, "scrypt_r": 8, "scrypt_p": 1,
             "throttle_exempt": "127.0.0.0/8",
         }
+        if n < 1 << 14:
+            cfg["scrypt_weak_ok"] = "yes"
         # every throttle off: the load comes from one address and a few accounts
         for k in sorted(conf_keys()):
             if k.startswith("throttle_") and k != "throttle_exempt":
@@ -434,7 +450,7 @@ class Stack:
                 FROM generate_series(1, 100000) g;
             ANALYZE;
         """)
-        for logn in (14, 17):
+        for logn in (14, 17) + ((4,) if "signet4" in self.signets else ()):
             mcf = libscrypt_mcf(PASSWORD, 1 << logn, 8, 1)
             self.pg.sql("INSERT INTO users (username, email, password, status, verified_at) "
                         "SELECT 'b%du' || g, 'b%du' || g || '@example.org', $1, 'active', now() "
@@ -448,6 +464,9 @@ class Stack:
         self.keys = harness.Keys(os.path.join(self.work, "keys"))
         self.start_signet("signet14", 1 << 14)
         self.start_signet("signet17", 1 << 17)
+        if not self.a.cells or "ceil14_mixed" in self.a.cells:
+            # cheap logins for ceil14_mixed: signet's login path, a hash of nothing
+            self.start_signet("signet4", 1 << 4)
         self.load_data()
         self.start_floor("floorA", "static")
         self.start_floor("floorB", "select")
@@ -553,12 +572,15 @@ class Bench:
         self.a = a
         self.s = stack
         self.rounds = []
+        self.rnd = {}  # the round being measured
         self.memory = {}
         self.peaks17 = []
         self.cpu_groups = {
             "nginx": lambda: stack.nginx.pid,
             "signet14": lambda: stack.signets["signet14"].pid,
             "signet17": lambda: stack.signets["signet17"].pid,
+            "signet4": lambda: stack.signets["signet4"].pid if "signet4" in stack.signets
+            else None,
             "floorA": lambda: stack.floors["floorA"].pid,
             "floorB": lambda: stack.floors["floorB"].pid,
             "floorS": lambda: stack.floors["floorB_session"].pid
@@ -641,10 +663,47 @@ class Bench:
         h1 = self.hashes(name)
         r["hashes"] = h1["count"] - h0["count"]
         r["hash_seconds"] = h1["sum"] - h0["sum"]
+        r["settle_s"] = self.settle(name)
         return r
+
+    def settle(self, name, limit=60.0):
+        """Wait until signet `name` holds and awaits no hash permit: the logins
+        wrk left in flight when it stopped still hash, and would take their CPU
+        from the cell after this one (the ceiling the login is compared with).
+        Returns the seconds waited."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < limit:
+            text = self.s.api(name).get("/metrics").text
+            busy = sum(float(m) for m in re.findall(
+                r"^signet_hash_permits_(?:in_use|waiting) (\S+)$", text, re.M))
+            if not busy:
+                break
+            time.sleep(0.02)
+        return time.monotonic() - t0
 
     def c_login14(self, seconds=None):
         return self.login_cell("signet14", "b14u", seconds)
+
+    def c_ceil14_mixed(self):
+        """ceil14 with a login's other work beside it: logins through signet4 (the
+        same path with a hash of N=2^4) at the rate login14 reached in this round.
+        The machine then does login14's work, with the hashes in the ceiling's
+        processes: the ceiling's rate here over ceil14's is the most login14 can
+        reach on this machine, whatever signet does."""
+        rate = self.rnd.get("login14", {}).get("rate") or 20.0
+        conns = self.a.login_conns
+        pause = max(1, int(conns * 1000 / rate))
+
+        def both():
+            w = Wrk(self.s.urls["signet4"] + "/api/login", self.a.duration + 2, conns,
+                    "login_paced.lua", ["b4u", self.a.login_users, PASSWORD, pause],
+                    name="wrk paced login")
+            time.sleep(0.5)  # the paced logins are running before the ceiling starts
+            r = ceiling(self.a.bin, 1 << 14, self.a.duration, self.a.hash_concurrency)
+            r["logins"] = w.result()
+            r["logins"]["target_rate"] = rate
+            return r
+        return self.measure(both)
 
     def signet_stack(self):
         """signet14's and nginx's pids: signet's stack, in the peer's memory table."""
@@ -652,10 +711,12 @@ class Bench:
 
     # The peer (bench/peer.py): better-auth's sign-in, get-session and hash ceiling.
     def c_ba_signin(self, seconds=None):
-        return self.wrk_cell(
+        r = self.wrk_cell(
             "better-auth", "/api/auth/sign-in/email", self.a.login_conns, "ba_signin.lua",
             ["ba", self.a.login_users, PASSWORD], headers=["Origin: " + self.s.peer.url],
             seconds=seconds)
+        r["settle_s"] = quiet(tree(self.s.peer.pid))
+        return r
 
     def c_ba_session(self):
         return self.wrk_cell("better-auth", "/api/auth/get-session", self.a.conns,
@@ -766,7 +827,7 @@ class Bench:
         return self.signup(True)
 
     PAIRS = [("floorA", "bad400"), ("floorB", "floorB_session", "init", "ba_session"),
-             ("ceil14", "login14", "ba_ceil", "ba_signin"),
+             ("ceil14", "login14", "ba_ceil", "ba_signin"), ("ceil14_mixed",),
              ("ceil17", "login17"), ("init_alone", "init_under_login"),
              ("signup_prompt", "signup_slow")]
     EXTRA_PAIRS = [("floorA_poll", "floorA_epoll"), ("floorB_alt",), ("login14_c2",),
@@ -778,13 +839,18 @@ class Bench:
     # taken on one side only moves the ratio by as much.
     BRACKETS = {"login14": "ceil14", "login17": "ceil17"}
 
+    def login_group(self, group):
+        """group holds a login pair: it runs --login-rounds times."""
+        return any(c in self.BRACKETS or c in ("ceil14_mixed", "ba_signin") for c in group)
+
     def bracketing(self, c):
         """c is a limit that a bracketed subject of this run measures itself."""
         return any(lim == c and not self.skip(sub) for sub, lim in self.BRACKETS.items()
                    if any(sub in g for g in self.cells_enabled()))
 
     def cell(self, i, c, why=""):
-        say("round %d/%d: %s%s" % (i + 1, self.a.rounds, c, " (%s)" % why if why else ""))
+        say("round %d/%d: %s%s" % (i + 1, self.a.login_rounds if i >= self.a.rounds
+                                   else self.a.rounds, c, " (%s)" % why if why else ""))
         return getattr(self, "c_" + c)()
 
     def cells_enabled(self):
@@ -900,9 +966,11 @@ class Bench:
         self.peaks17 = []
         self.hashing_memory = {}
         t0 = time.monotonic()
-        for i in range(a.rounds):
-            rnd = {}
+        for i in range(a.login_rounds):
+            rnd = self.rnd = {}
             for group in pairs:
+                if i >= a.rounds and not self.login_group(group):
+                    continue
                 order = group if i % 2 == 0 else tuple(reversed(group))
                 for c in order:
                     if self.skip(c) or self.bracketing(c):
@@ -1004,8 +1072,9 @@ def report(b, a):
                                           if num in r and den in r and r[den][key]]
     lines = []
     w = lines.append
-    w("| # | measure | result (median, min-max over %d rounds) | limit, same rounds | ratio | target | |"
-      % len(R))
+    w("| # | measure | result (median, min-max over %d rounds%s) | limit, same rounds | ratio | target | |"
+      % (a.rounds, "; the login pairs over %d" % a.login_rounds
+         if a.login_rounds > a.rounds else ""))
     w("|---|---|---|---|---|---|---|")
 
     def verdict(val, ok):
@@ -1041,6 +1110,18 @@ def report(b, a):
         w("| 1 | login p50 / p99 (ms), N=2^%d, %d conns | %s / %s | | p99/p50 %s | <= 1.5 | %s |" % (
             logn, conns, fmt_range(col(login, "p50"), "%.0f", 1e-3), fmt_range(col(login, "p99"), "%.0f", 1e-3),
             fmt_range(p, "%.2f"), verdict(med(p)[0], lambda v: v <= 1.5)))
+    if col("ceil14_mixed", "rate"):
+        bound = ratio("ceil14_mixed", "ceil14")
+        w("| 1 | (why) scrypt x%d with a login's other work beside it: paced logins, N=2^4, at %s/s (login14's rate: %s) | %s/s (%s ms/hash) | scrypt x%d alone: %s/s | %s: the most login14 can reach; login14 / this %s | | |" % (
+            a.hash_concurrency, fmt_range([r["ceil14_mixed"]["logins"]["rate"] for r in R
+                                           if "ceil14_mixed" in r], "%.1f"),
+            fmt_range([r["ceil14_mixed"]["logins"]["target_rate"] for r in R
+                       if "ceil14_mixed" in r], "%.1f"),
+            fmt_range(col("ceil14_mixed", "rate"), "%.1f"),
+            fmt_range(col("ceil14_mixed", "ms_per_hash"), "%.0f"), a.hash_concurrency,
+            fmt_range([r["ceil14"]["rate"] for r in R if "ceil14_mixed" in r and "ceil14" in r],
+                      "%.1f"),
+            fmt_range(bound, "%.3f"), fmt_range(ratio("login14", "ceil14_mixed"), "%.3f")))
     if col("bad400", "rate"):
         rr = ratio("bad400", "floorA")
         w("| 2 | 400 path (POST /api/login {}), req/s, %d conns | %s | floor A: %s | %s; by CPU cost %s | >= 0.80 | %s |" % (
@@ -1248,6 +1329,11 @@ def main():
     ap.add_argument("--out", help="where the results go (default: var/bench)")
     ap.add_argument("--quick", action="store_true", help="short cells, for smoke testing")
     ap.add_argument("--rounds", type=int)
+    ap.add_argument("--login-rounds", type=int,
+                    help="rounds of the login pairs (login14, login17, their ceilings, the "
+                         "peer's sign-in): this VM's hash speed drifts by several percent "
+                         "within a minute, and their targets are tight (default: 7, "
+                         "--quick: --rounds; never fewer than --rounds)")
     ap.add_argument("--duration", type=int, help="seconds per cell")
     ap.add_argument("--cells", default="", help="comma-separated cell names (default: all)")
     ap.add_argument("--workers", type=int, default=4 * NCPU)
@@ -1281,6 +1367,7 @@ def main():
                     help="with --profile: signet14 as one process under callgrind instead")
     a = ap.parse_args()
     a.rounds = a.rounds or 3
+    a.login_rounds = max(a.rounds, a.login_rounds or (a.rounds if a.quick else 7))
     if a.quick:
         a.duration = a.duration or 2
         a.duration17 = max(3, a.duration)
@@ -1348,10 +1435,10 @@ def main():
         v["cpu"], v["cores"], v["mem_gib"], v["kernel"], *load0))
     text.append("%s, %s, wrk %s, libfcgi %s, libscrypt %s" % (
         v["nginx"], v["postgresql"], v["wrk"], v["libfcgi"], v["libscrypt"]))
-    text.append("workers %d, hash_concurrency %d; %d rounds, %d s cells (%d s for N=2^17); "
-                "rounds took %.0f s, the whole run %.0f s" % (
-                    a.workers, a.hash_concurrency, a.rounds, a.duration, a.duration17,
-                    getattr(b, "rounds_seconds", 0), elapsed))
+    text.append("workers %d, hash_concurrency %d; %d rounds (the login pairs: %d), %d s cells "
+                "(%d s for N=2^17); rounds took %.0f s, the whole run %.0f s" % (
+                    a.workers, a.hash_concurrency, a.rounds, a.login_rounds, a.duration,
+                    a.duration17, getattr(b, "rounds_seconds", 0), elapsed))
     text.append("")
     text.append(report(b, a))
     if stack.peer.wanted:

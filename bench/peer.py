@@ -334,8 +334,9 @@ def side_by_side(b, a, t):
 
     f = t.fmt_range
     w = lines.append
-    w("| measure (median, min-max over %d rounds) | signet | better-auth %s | signet / better-auth |"
-      % (len(R), peer.version))
+    w("| measure (median, min-max over %d rounds; the logins and hash ceilings over %d) "
+      "| signet | better-auth %s | signet / better-auth |"
+      % (a.rounds, a.login_rounds, peer.version))
     w("|---|---|---|---|")
     w("| password hash | libscrypt N=2^14 r=8 p=1, 16 MiB | node scrypt N=2^14 r=16 p=1, 32 MiB | |")
     if col("ceil14", "rate") and col("ba_ceil", "rate"):
