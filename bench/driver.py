@@ -668,9 +668,9 @@ class Bench:
 
     def settle(self, name, limit=60.0):
         """Wait until signet `name` holds and awaits no hash permit: the logins
-        wrk left in flight when it stopped still hash, and would take their CPU
-        from the cell after this one (the ceiling the login is compared with).
-        Returns the seconds waited."""
+        and signups wrk left in flight when it stopped still hash, and would take
+        their CPU from the cell after this one (the ceiling a login is compared
+        with, the paced /api/init alone).  Returns the seconds waited."""
         t0 = time.monotonic()
         while time.monotonic() - t0 < limit:
             text = self.s.api(name).get("/metrics").text
@@ -688,8 +688,9 @@ class Bench:
         """ceil14 with a login's other work beside it: logins through signet4 (the
         same path with a hash of N=2^4) at the rate login14 reached in this round.
         The machine then does login14's work, with the hashes in the ceiling's
-        processes: the ceiling's rate here over ceil14's is the most login14 can
-        reach on this machine, whatever signet does."""
+        processes: the ceiling's rate here over ceil14's estimates the most login14
+        can reach on this machine, whatever signet does (too noisy on the
+        development VM to settle 2-3 %: BENCHMARKS.md)."""
         rate = self.rnd.get("login14", {}).get("rate") or 20.0
         conns = self.a.login_conns
         pause = max(1, int(conns * 1000 / rate))
@@ -785,14 +786,18 @@ class Bench:
             r = init.result()
             r["login"] = login.result()
             return r
-        return self.measure(both)
+        r = self.measure(both)
+        r["settle_s"] = self.settle("signet17")
+        return r
 
     def signup(self, slow):
         tag = "%d%s%d" % (len(self.rounds), "s" if slow else "p", int(time.time()) % 100000)
         self.s.sink_slow(slow)
         try:
-            return self.wrk_cell("signet14", "/api/signup_request", self.a.signup_conns,
-                                 "signup.lua", [tag, PASSWORD])
+            r = self.wrk_cell("signet14", "/api/signup_request", self.a.signup_conns,
+                              "signup.lua", [tag, PASSWORD])
+            r["settle_s"] = self.settle("signet14")
+            return r
         finally:
             self.s.sink_slow(False)
 
@@ -1112,7 +1117,7 @@ def report(b, a):
             fmt_range(p, "%.2f"), verdict(med(p)[0], lambda v: v <= 1.5)))
     if col("ceil14_mixed", "rate"):
         bound = ratio("ceil14_mixed", "ceil14")
-        w("| 1 | (why) scrypt x%d with a login's other work beside it: paced logins, N=2^4, at %s/s (login14's rate: %s) | %s/s (%s ms/hash) | scrypt x%d alone: %s/s | %s: the most login14 can reach; login14 / this %s | | |" % (
+        w("| 1 | (why) scrypt x%d with a login's other work beside it: paced logins, N=2^4, at %s/s (login14's rate: %s) | %s/s (%s ms/hash) | scrypt x%d alone: %s/s | %s: left for the hashes; login14 / this %s | | |" % (
             a.hash_concurrency, fmt_range([r["ceil14_mixed"]["logins"]["rate"] for r in R
                                            if "ceil14_mixed" in r], "%.1f"),
             fmt_range([r["ceil14_mixed"]["logins"]["target_rate"] for r in R
