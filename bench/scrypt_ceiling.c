@@ -2,7 +2,7 @@
  * bench/scrypt_ceiling: scrypt hashes back to back, the ceiling of login.
  * ISC licence, see README.
  *
- *   scrypt_ceiling -N N -r R -p P -t SECONDS [-n MAX]
+ *   scrypt_ceiling -N N -r R -p P -t SECONDS [-n MAX] [-s MICROSECONDS]
  *
  * Runs libscrypt_scrypt() with exactly N, r, p (libscrypt's compiled-in
  * default p = 16 is never used) on a fixed password and salt, one hash
@@ -10,6 +10,7 @@
  * prints one line:
  *
  *   hashes=H seconds=S rate=H/S ms_per_hash=S/H window=W rate_window=W/SECONDS
+ *   cpu_ms_per_hash=C
  *
  * W counts the hashes finished within the first SECONDS: a load generator
  * that stops at SECONDS (wrk -d) loses the hashes in flight at that moment,
@@ -17,13 +18,17 @@
  * (rate, over the whole last hash, is the unbiased steady rate).
  *
  * Each hash allocates and frees its own 128 * r * N bytes inside libscrypt,
- * as signet's hashes do.  bench/driver.py runs as many of these at once as
+ * as signet's hashes do.  With -s each hash is followed by a sleep of that
+ * many microseconds, as a server's hashes are by the rest of their request:
+ * what that does to a hash's CPU time (cpu_ms_per_hash, user + system) is
+ * how far back-to-back hashing flatters the ceiling.  bench/driver.py runs as many of these at once as
  * signet has hash permits (the core count) and adds their rates.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,7 +47,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: scrypt_ceiling -N N -r R -p P -t SECONDS "
-	    "[-n MAX]\n");
+	    "[-n MAX] [-s MICROSECONDS]\n");
 	exit(2);
 }
 
@@ -54,11 +59,12 @@ main(int argc, char *argv[])
 	uint8_t			 out[64];
 	unsigned long long	 n = 0;
 	unsigned long		 r = 0, p = 0;
-	long			 max = 0, done = 0, window = 0;
-	double			 secs = 0, t0, t;
+	long			 max = 0, done = 0, window = 0, pause = 0;
+	double			 secs = 0, t0, t, cpu;
+	struct rusage		 ru;
 	int			 c;
 
-	while ((c = getopt(argc, argv, "N:n:p:r:t:")) != -1) {
+	while ((c = getopt(argc, argv, "N:n:p:r:s:t:")) != -1) {
 		switch (c) {
 		case 'N':
 			n = strtoull(optarg, NULL, 10);
@@ -72,6 +78,9 @@ main(int argc, char *argv[])
 		case 'r':
 			r = strtoul(optarg, NULL, 10);
 			break;
+		case 's':
+			pause = atol(optarg);
+			break;
 		case 't':
 			secs = atof(optarg);
 			break;
@@ -80,7 +89,7 @@ main(int argc, char *argv[])
 		}
 	}
 	if (n < 2 || (n & (n - 1)) != 0 || r < 1 || p < 1 || secs <= 0 ||
-	    secs > 3600)
+	    secs > 3600 || pause < 0 || pause > 1000000)
 		usage();
 	t0 = now();
 	do {
@@ -90,12 +99,18 @@ main(int argc, char *argv[])
 			return 1;
 		}
 		done++;
+		if (pause > 0)
+			usleep((useconds_t)pause);
 		t = now() - t0;
 		if (t <= secs)
 			window = done;
 	} while (t < secs && (max == 0 || done < max));
+	getrusage(RUSAGE_SELF, &ru);
+	cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 	printf("hashes=%ld seconds=%.4f rate=%.4f ms_per_hash=%.3f window=%ld "
-	    "rate_window=%.4f\n", done, t, (double)done / t,
-	    t * 1e3 / (double)done, window, (double)window / secs);
+	    "rate_window=%.4f cpu_ms_per_hash=%.3f\n", done, t, (double)done / t,
+	    t * 1e3 / (double)done, window, (double)window / secs,
+	    cpu * 1e3 / (double)done);
 	return 0;
 }
