@@ -645,16 +645,22 @@ class Bench:
         return self.measure(lambda: ceiling(self.a.bin, 1 << 14, self.a.duration,
                                             self.a.hash_concurrency))
 
-    def hashes(self, name):
-        """How many scrypt hashes signet `name` has finished, and their summed time
-        (its /metrics), to tell the hashes a login cell paid for from the logins wrk
-        counted."""
+    def scrape(self, name, *series):
+        """The values of the unlabelled series of signet `name`'s /metrics (0 for
+        one it does not show), in the order asked."""
         text = self.s.api(name).get("/metrics").text
-        out = {}
-        for key in ("count", "sum"):
-            m = re.search(r"^signet_password_hash_seconds_%s (\S+)$" % key, text, re.M)
-            out[key] = float(m.group(1)) if m else 0.0
+        out = []
+        for s in series:
+            m = re.search(r"^%s (\S+)$" % re.escape(s), text, re.M)
+            out.append(float(m.group(1)) if m else 0.0)
         return out
+
+    def hashes(self, name):
+        """How many scrypt hashes signet `name` has finished, and their summed time,
+        to tell the hashes a login cell paid for from the logins wrk counted."""
+        count, total = self.scrape(name, "signet_password_hash_seconds_count",
+                                   "signet_password_hash_seconds_sum")
+        return {"count": count, "sum": total}
 
     def login_cell(self, name, prefix, seconds):
         h0 = self.hashes(name)
@@ -673,10 +679,8 @@ class Bench:
         with, the paced /api/init alone).  Returns the seconds waited."""
         t0 = time.monotonic()
         while time.monotonic() - t0 < limit:
-            text = self.s.api(name).get("/metrics").text
-            busy = sum(float(m) for m in re.findall(
-                r"^signet_hash_permits_(?:in_use|waiting) (\S+)$", text, re.M))
-            if not busy:
+            if not sum(self.scrape(name, "signet_hash_permits_in_use",
+                                   "signet_hash_permits_waiting")):
                 break
             time.sleep(0.02)
         return time.monotonic() - t0
@@ -844,9 +848,11 @@ class Bench:
     # taken on one side only moves the ratio by as much.
     BRACKETS = {"login14": "ceil14", "login17": "ceil17"}
 
+    # The cells whose groups run --login-rounds times.
+    LOGIN_CELLS = set(BRACKETS) | {"ceil14_mixed", "ba_signin"}
+
     def login_group(self, group):
-        """group holds a login pair: it runs --login-rounds times."""
-        return any(c in self.BRACKETS or c in ("ceil14_mixed", "ba_signin") for c in group)
+        return any(c in self.LOGIN_CELLS for c in group)
 
     def bracketing(self, c):
         """c is a limit that a bracketed subject of this run measures itself."""

@@ -18,11 +18,13 @@
  * (rate, over the whole last hash, is the unbiased steady rate).
  *
  * Each hash allocates and frees its own 128 * r * N bytes inside libscrypt,
- * as signet's hashes do.  With -s each hash is followed by a sleep of that
- * many microseconds, as a server's hashes are by the rest of their request:
- * what that does to a hash's CPU time (cpu_ms_per_hash, user + system) is
- * how far back-to-back hashing flatters the ceiling.  bench/driver.py runs as many of these at once as
+ * as signet's hashes do.  bench/driver.py runs as many of these at once as
  * signet has hash permits (the core count) and adds their rates.
+ *
+ * With -s each hash is followed by a sleep of that many microseconds, as a
+ * server's hashes are by the rest of their request: what that does to a
+ * hash's CPU time (cpu_ms_per_hash, user + system) is how far back-to-back
+ * hashing flatters the ceiling.
  */
 #include <stdint.h>
 #include <stdio.h>
