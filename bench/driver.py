@@ -920,7 +920,8 @@ class Bench:
         rows = []
         for pid in tree(sg.pid):
             st = read_status(pid) or {}
-            role = "master" if pid == sg.pid else "mailer" if pid == mailer else "worker"
+            role = ("master" if pid == sg.pid else "mailer" if pid == mailer else
+                    "hasher" if harness.comm_of(pid) == "signet-hasher" else "worker")
             rows.append({"pid": pid, "role": role, "rss": st.get("VmRSS", 0),
                          "anon": st.get("RssAnon", 0), "hwm": st.get("VmHWM", 0),
                          "pss": peer.pss(pid)})
@@ -1209,6 +1210,8 @@ def report(b, a):
             desc(m["idle14"], "master"), desc(m["after14"], "master")))
         w("| 5 | mailer RSS, idle / after (MiB) | %s / %s | | | | |" % (
             desc(m["idle14"], "mailer"), desc(m.get("post14", m["after14"]), "mailer")))
+        w("| 5 | hasher RSS, idle / after the rounds (MiB) | %s / %s | | | | |" % (
+            desc(m["idle14"], "hasher"), desc(m.get("post14", m["after14"]), "hasher")))
         if b.peaks17:
             bound = a.hash_concurrency * 128 * 8 * (1 << 17)
             over = b.peaks17

@@ -56,6 +56,7 @@ enum mx_counter {
 	MX_DB_RECONNECTS,	/* connections made after a first one */
 	MX_WORKER_RESTARTS,	/* workers that died and were replaced */
 	MX_MAILER_RESTARTS,	/* mailers likewise */
+	MX_HASHER_RESTARTS,	/* hashers likewise */
 	MX_AUDIT_FAILED,	/* audit rows that could not be written */
 	MX_COUNTERS
 };

@@ -25,7 +25,8 @@ struct slot {
 	char		route[40];	/* route being served, "" when idle */
 };
 
-#define SLOTS_MAX	2100
+/* Two generations of 1024 workers and 64 mailers, and 1024 hashers. */
+#define SLOTS_MAX	3200
 
 /*
  * The hash permits: admission control for password hashing.  At most

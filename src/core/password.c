@@ -1,7 +1,6 @@
 /* signet: password hashing with scrypt.  ISC licence, see README. */
 #include "config.h"
 
-#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "core/problem.h"
 #include "base/metrics.h"
 #include "base/scoreboard.h"
+#include "base/hasher.h"
 
 #define SALT_LEN	16
 #define SALT_MAX	32	/* the most libscrypt_check() takes */
@@ -112,17 +112,18 @@ static double	now_ms(void);
 
 /*
  * scrypt pw into out (HASH_LEN bytes) holding a hash permit (none to take
- * without a scoreboard: signet-admin).  Returns libscrypt_scrypt()'s 0 or
- * -1, or PASSWORD_BUSY when no permit came within hash_wait_ms.  The wait
- * for the permit and the hash are timed for the metrics.
+ * without a scoreboard: signet-admin), in a hasher if there are any
+ * (base/hasher.h).  Returns 0, or PASSWORD_BUSY when no permit came within
+ * hash_wait_ms or the hash failed (logged: a hasher died, scrypt could not
+ * have its memory), both worth a retry.  The wait for the permit and the
+ * hash are timed for the metrics.
  */
 static int
 scrypt_permit(const char *pw, const unsigned char *salt, size_t saltlen,
     uint64_t n, uint32_t r, uint32_t p, unsigned char *out)
 {
-	struct sched_param	 sp = { 0 };
-	double			 t0, t1;
-	int			 rc, policy;
+	double	 t0, t1;
+	int	 rc;
 
 	t0 = now_ms();
 	rc = scoreboard_hash_enter(cf->hash_wait_ms);
@@ -130,20 +131,15 @@ scrypt_permit(const char *pw, const unsigned char *salt, size_t saltlen,
 	mx_observe(MX_HASH_WAIT_SECONDS, (t1 - t0) / 1e3);
 	if (rc == -1)
 		return PASSWORD_BUSY;
-	/*
-	 * A hash is CPU work nobody waits on but its own client: batch it,
-	 * so that the scheduler lets cheap requests (a session, a health
-	 * check) run first on a machine whose cores the hashes fill.
-	 */
-	policy = sched_getscheduler(0);
-	(void)sched_setscheduler(0, SCHED_BATCH, &sp);
-	rc = libscrypt_scrypt((const uint8_t *)pw, strlen(pw), salt, saltlen,
-	    n, r, p, out, HASH_LEN);
-	if (policy != -1)
-		(void)sched_setscheduler(0, policy, &sp);
+	rc = hasher_scrypt(pw, salt, saltlen, n, r, p, out, HASH_LEN);
 	scoreboard_hash_leave();
 	mx_observe(MX_HASH_SECONDS, (now_ms() - t1) / 1e3);
-	return rc;
+	if (rc != 0) {
+		log_err("scrypt failed (N=%llu r=%u)", (unsigned long long)n,
+		    (unsigned)r);
+		return PASSWORD_BUSY;
+	}
+	return 0;
 }
 
 int
@@ -160,12 +156,8 @@ password_hash(const char *pw, char out[PASSWORD_MCF_LEN])
 	if (random_bytes(salt, sizeof(salt)) == -1)
 		return -1;
 	if ((rc = scrypt_permit(pw, salt, sizeof(salt), (uint64_t)cf->scrypt_n,
-	    (uint32_t)cf->scrypt_r, (uint32_t)cf->scrypt_p, hash)) != 0) {
-		if (rc == -1)
-			log_err("scrypt failed (N=%ld r=%ld)", cf->scrypt_n,
-			    cf->scrypt_r);
+	    (uint32_t)cf->scrypt_r, (uint32_t)cf->scrypt_p, hash)) != 0)
 		goto out;
-	}
 	rc = -1;
 	EVP_EncodeBlock((unsigned char *)salt64, salt, sizeof(salt));
 	EVP_EncodeBlock((unsigned char *)hash64, hash, sizeof(hash));
@@ -205,14 +197,8 @@ password_verify(const char *pw, const char *mcf)
 		memset(m.hash, 0, sizeof(m.hash));
 	}
 	if ((rc = scrypt_permit(pw ? pw : "", m.salt, m.saltlen, m.n, m.r, m.p,
-	    hash)) != 0) {
-		if (rc == -1) {
-			log_err("scrypt failed (N=%llu r=%u)",
-			    (unsigned long long)m.n, (unsigned)m.r);
-			rc = 0;
-		}
+	    hash)) != 0)
 		goto out;
-	}
 	rc = code_equal(hash, m.hash, sizeof(hash)) && usable;
 out:
 	OPENSSL_cleanse(hash, sizeof(hash));

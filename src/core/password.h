@@ -15,7 +15,8 @@
 
 /*
  * No hash permit came within hash_wait_ms, or hash_queue requests wait
- * already: the request is answered "busy" at once (password_problem()).
+ * already, or the hash failed (logged; a hasher died): the request is
+ * answered "busy, retry" at once (password_problem()).
  */
 #define PASSWORD_BUSY	(-2)
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "base/conf.h"
+#include "base/hasher.h"
 #include "base/metrics.h"
 #include "base/scoreboard.h"
 #include "base/log.h"
@@ -170,9 +171,32 @@ master_listen(void)
 static unsigned		generation;
 static int		listen_fd = -1;
 
-/* Fork a child into a free slot: a worker, or a mailer. */
+/*
+ * What a child is: its slot's route says "mailer" or "hasher" for its
+ * whole life, and what a worker is serving otherwise.
+ */
+enum kind {
+	WORKER,
+	MAILER,
+	HASHER,
+	KINDS
+};
+
+static const char *const kind_route[KINDS] = { "", "mailer", "hasher" };
+
+static enum kind
+kind_of(const struct slot *s)
+{
+	if (strcmp(s->route, kind_route[MAILER]) == 0)
+		return MAILER;
+	if (strcmp(s->route, kind_route[HASHER]) == 0)
+		return HASHER;
+	return WORKER;
+}
+
+/* Fork a child of that kind into a free slot. */
 static void
-spawn(bool mailer)
+spawn(enum kind kind)
 {
 	pid_t	pid;
 	int	i;
@@ -186,7 +210,7 @@ spawn(bool mailer)
 	}
 	memset(&sb->slots[i], 0, sizeof(sb->slots[i]));
 	snprintf(sb->slots[i].route, sizeof(sb->slots[i].route),
-	    "%s", mailer ? "mailer" : "");
+	    "%s", kind_route[kind]);
 	sb->slots[i].generation = generation;
 	switch ((pid = fork())) {
 	case -1:
@@ -194,39 +218,37 @@ spawn(bool mailer)
 		return;
 	case 0:
 		sb_slot = i;
-		if (mailer) {
-			if (listen_fd != -1)
-				close(listen_fd);
+		hasher_keep(kind == WORKER, kind == HASHER);
+		if (kind != WORKER && listen_fd != -1)
+			close(listen_fd);
+		if (kind == MAILER)
 			exit(mailer_run());
-		}
+		if (kind == HASHER)
+			exit(hasher_run());
 		exit(worker_run(listen_fd, false));
 	default:
 		sb->slots[i].pid = pid;
-		/* The slot's route says "mailer" for the mailer's lifetime. */
 	}
 }
 
-static bool
-is_mailer(const struct slot *s)
-{
-	return strcmp(s->route, "mailer") == 0;
-}
-
-/* How many live children of the current generation, by kind. */
+/*
+ * How many live children of each kind: workers and mailers of the current
+ * generation, hashers of any (they hold no configuration, and
+ * hash_concurrency is not reloaded).
+ */
 static void
-count(int *workers, int *mailers)
+count(int n[KINDS])
 {
-	int	i;
+	enum kind	k;
+	int		i;
 
-	*workers = *mailers = 0;
+	memset(n, 0, KINDS * sizeof(n[0]));
 	for (i = 0; i < SLOTS_MAX; i++) {
-		if (sb->slots[i].pid == 0 ||
-		    sb->slots[i].generation != generation)
+		if (sb->slots[i].pid == 0)
 			continue;
-		if (is_mailer(&sb->slots[i]))
-			(*mailers)++;
-		else
-			(*workers)++;
+		k = kind_of(&sb->slots[i]);
+		if (k == HASHER || sb->slots[i].generation == generation)
+			n[k]++;
 	}
 }
 
@@ -237,7 +259,7 @@ live_workers(void)
 	int	i, n = 0;
 
 	for (i = 0; i < SLOTS_MAX; i++)
-		if (sb->slots[i].pid != 0 && !is_mailer(&sb->slots[i]))
+		if (sb->slots[i].pid != 0 && kind_of(&sb->slots[i]) == WORKER)
 			n++;
 	return n;
 }
@@ -260,6 +282,9 @@ slot_of(pid_t pid)
 static int
 reap(void)
 {
+	static const enum mx_counter	restarts[KINDS] = {
+		MX_WORKER_RESTARTS, MX_MAILER_RESTARTS, MX_HASHER_RESTARTS
+	};
 	struct slot	*s;
 	pid_t		 pid;
 	int		 status, i, bad = 0;
@@ -282,23 +307,30 @@ reap(void)
 			log_debug("child %d exited", (int)pid);
 		/* An abnormal death: the loop forks its replacement. */
 		if (WIFSIGNALED(status) || WEXITSTATUS(status) != 0)
-			mx_inc(is_mailer(s) ? MX_MAILER_RESTARTS :
-			    MX_WORKER_RESTARTS);
+			mx_inc(restarts[kind_of(s)]);
 		scoreboard_reclaim(pid);
 		memset(s, 0, sizeof(*s));
 	}
 	return bad;
 }
 
+/*
+ * Signal the children: all, or those of an older generation.  The hashers
+ * only to kill them: they outlive the workers they serve, and leave once
+ * the last of them has (hasher_keep()).
+ */
 static void
 signal_children(int sig, bool old_only)
 {
-	int	i;
+	struct slot	*s;
+	int		 i;
 
-	for (i = 0; i < SLOTS_MAX; i++)
-		if (sb->slots[i].pid != 0 &&
-		    (!old_only || sb->slots[i].generation != generation))
-			kill(sb->slots[i].pid, sig);
+	for (i = 0; i < SLOTS_MAX; i++) {
+		s = &sb->slots[i];
+		if (s->pid != 0 && (kind_of(s) != HASHER || sig == SIGKILL) &&
+		    (!old_only || s->generation != generation))
+			kill(s->pid, sig);
+	}
 }
 
 static int
@@ -426,7 +458,7 @@ master_run(int fd)
 	sigset_t		 block, empty;
 	struct crashes		 c;
 	long long		 now, timeout;
-	int			 w, m, i;
+	int			 n[KINDS], i;
 	bool			 stopping = false, watch;
 
 	listen_fd = fd;
@@ -455,9 +487,13 @@ master_run(int fd)
 	if (fd == -1)
 		log_info("signet %s mailer master started, %ld mailers",
 		    PACKAGE_VERSION, cf->mail_concurrency);
-	else
-		log_info("signet %s master started, %ld workers, %ld mailers",
-		    PACKAGE_VERSION, cf->workers, cf->mail_concurrency);
+	else {
+		if (hasher_open() == -1)
+			return 1;
+		log_info("signet %s master started, %ld workers, %ld hashers, "
+		    "%ld mailers", PACKAGE_VERSION, cf->workers,
+		    cf->hash_concurrency, cf->mail_concurrency);
+	}
 	for (;;) {
 		log_tick();
 		now = mono_ms();
@@ -471,6 +507,7 @@ master_run(int fd)
 			log_info("stopping: letting requests in flight and "
 			    "queued finish");
 			signal_children(SIGTERM, false);
+			hasher_keep(false, false);
 			alarm((unsigned)cf->shutdown_timeout);
 		} else if (got_term > 1 || got_alrm) {
 			log_warn("stopping now");
@@ -503,11 +540,15 @@ master_run(int fd)
 				c.resume = 0;
 				c.resumed = now;
 			}
-			count(&w, &m);
-			for (; listen_fd != -1 && w < cf->workers; w++)
-				spawn(false);
-			for (; m < cf->mail_concurrency; m++)
-				spawn(true);
+			count(n);
+			for (; listen_fd != -1 && n[HASHER] < cf->hash_concurrency;
+			    n[HASHER]++)
+				spawn(HASHER);
+			for (; listen_fd != -1 && n[WORKER] < cf->workers;
+			    n[WORKER]++)
+				spawn(WORKER);
+			for (; n[MAILER] < cf->mail_concurrency; n[MAILER]++)
+				spawn(MAILER);
 			signal_children(SIGTERM, true);
 		}
 		wait_for(timeout, watch, &empty);

@@ -220,7 +220,7 @@ mail(struct expo *e, const struct metrics *m)
 static void
 processes(struct expo *e, const struct metrics *m)
 {
-	int	i, workers = 0, mailers = 0;
+	int	i, workers = 0, mailers = 0, hashers = 0;
 
 	single(e, "signet_db_errors_total", "counter", "Statements and "
 	    "connections that failed (a unique violation is an answer, not "
@@ -233,6 +233,8 @@ processes(struct expo *e, const struct metrics *m)
 			continue;
 		if (strcmp(sb->slots[i].route, "mailer") == 0)
 			mailers++;
+		else if (strcmp(sb->slots[i].route, "hasher") == 0)
+			hashers++;
 		else
 			workers++;
 	}
@@ -240,12 +242,18 @@ processes(struct expo *e, const struct metrics *m)
 	    "master runs now (0 without a master: workers = 0).", workers);
 	single(e, "signet_mailers_alive", "gauge", "Mailer processes the "
 	    "master runs now.", mailers);
+	single(e, "signet_hashers_alive", "gauge", "Password hashing "
+	    "processes the master runs now (hash_concurrency; 0 without a "
+	    "master: hashes run in the worker).", hashers);
 	single(e, "signet_worker_restarts_total", "counter", "Workers that "
 	    "died (a signal, or a failure exit) and were replaced.",
 	    mx_get(&m->counters[MX_WORKER_RESTARTS]));
 	single(e, "signet_mailer_restarts_total", "counter", "Mailers that "
 	    "died and were replaced.",
 	    mx_get(&m->counters[MX_MAILER_RESTARTS]));
+	single(e, "signet_hasher_restarts_total", "counter", "Hashers that "
+	    "died and were replaced.",
+	    mx_get(&m->counters[MX_HASHER_RESTARTS]));
 	single(e, "signet_audit_write_failures_total", "counter", "Audit "
 	    "log rows that could not be written (the requests went on).",
 	    mx_get(&m->counters[MX_AUDIT_FAILED]));

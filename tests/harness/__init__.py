@@ -30,8 +30,8 @@ from .api import Api, Stack
 from .nginx import Nginx, Server, nginx_binary, write_nginx_config
 from .postgres import NULL, OtherDatabase, Postgres, pg_bindir
 from .proc import (BUILDDIR, IS_ROOT, PG_USER, PYTHON, SRCDIR, PidProc, as_user,
-                   check_reachable, children_of, ensure_pg_user, find_binary, free_port,
-                   kill_group, me, pgroup_members, pid_alive, procs_with_env,
+                   check_reachable, children_of, comm_of, ensure_pg_user, find_binary,
+                   free_port, kill_group, me, pgroup_members, pid_alive, procs_with_env,
                    public_tmpdir, python_cmd, python_env, reachable, read_pidfile, run, spawn,
                    stop_group, tail, tcp_open, unix_open, unprivileged, user_can_reach,
                    wait_until, write_pidfile)
@@ -40,7 +40,7 @@ from .smtp import (Mail, MailDir, SmtpSink, body_part, extract_code, extract_url
                    select, spawn_sink)
 
 __all__ = ["Api", "as_user", "body_part", "BUILDDIR", "check_reachable", "children_of",
-           "ensure_pg_user", "extract_code", "extract_url", "find_binary", "free_port",
+           "comm_of", "ensure_pg_user", "extract_code", "extract_url", "find_binary", "free_port",
            "IS_ROOT", "Keys", "kill_group", "Mail", "MailDir", "Mailer", "me", "Nginx",
            "nginx_binary", "NULL", "OtherDatabase", "pg_bindir", "PG_USER",
            "pgroup_members", "pid_alive", "PidProc", "Postgres", "procs_with_env",

@@ -158,6 +158,15 @@ def children_of(pid):
     return sorted(p for p, ppid, _ in _live_procs() if ppid == pid)
 
 
+def comm_of(pid):
+    """The command name of pid (its /proc comm), or None once it is gone."""
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
 def procs_with_env(name, value):
     """Pids of live processes whose environment has name=value (Linux /proc)."""
     needle = ("%s=%s" % (name, value)).encode()

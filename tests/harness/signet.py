@@ -9,8 +9,9 @@ import signal
 import subprocess
 import time
 
-from .proc import (BUILDDIR, IS_ROOT, SRCDIR, PidProc, children_of, kill_group,
-                   pgroup_members, reachable, run, spawn, tail, unix_open, wait_until)
+from .proc import (BUILDDIR, IS_ROOT, SRCDIR, PidProc, children_of, comm_of,
+                   kill_group, pgroup_members, reachable, run, spawn, tail, unix_open,
+                   wait_until)
 
 SANITIZER_RE = re.compile(
     r"ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)"
@@ -39,7 +40,8 @@ class Keys:
 class Signet:
     """signet run in the foreground (`signet -f -c FILE`) from the build tree.
       .config: the current key -> value dict (base + extras); .conf: its file
-      .socket: the FastCGI unix socket; .pid: the master's pid; .workers(): its children
+      .socket: the FastCGI unix socket; .pid: the master's pid; .workers(): its
+        children but the hashers, .hashers(), .children()
       .start(extra_config=None, migrate=None, wait=True), .stop(), .restart(extra_config)
       .reload(extra_config): rewrite the config and SIGHUP
       .attach(pid): take over a signet started earlier (from a pid file) to stop it
@@ -94,6 +96,7 @@ class Signet:
             "listen": "unix:" + self.socket,
             "socket_mode": "0660",
             "workers": "2",
+            "hash_concurrency": "2",        # 2 hashers, whatever the cores
             "database": self.pg.dsn,
             "public_url": self.public_url,
             "jwt_secret_file": self.keys.jwt,
@@ -158,6 +161,14 @@ class Signet:
         return self.proc is not None and self.proc.poll() is None
 
     def workers(self):
+        """The master's children that serve or mail: every child but the hashers."""
+        return [p for p in self.children() if comm_of(p) != "signet-hasher"]
+
+    def hashers(self):
+        """The master's children that hash passwords (hash_concurrency of them)."""
+        return [p for p in self.children() if comm_of(p) == "signet-hasher"]
+
+    def children(self):
         return children_of(self.pid) if self.running() else []
 
     def attach(self, pid):

@@ -5,7 +5,7 @@ Session-wide, started on first use and stopped at the end of the session:
   pg      private PostgreSQL cluster: .port .dsn .sql(q, *params) .sql_value() .stop() .start()
           (SIGNET_TEST_PGBOUNCER=1: .pool, pgbouncer in front of it, which signet uses)
   smtp    SMTP sink in this process: .wait_for(to=...) .messages .clear() .mark() .stop() .start()
-  signet  the daemon (from $SIGNET_BUILDDIR/src/signet): .pid .workers() .config .stop()
+  signet  the daemon (from $SIGNET_BUILDDIR/src/signet): .pid .workers() .hashers() .config .stop()
           .restart(extra_config={...}) .reload(...) .log_text() .log_tail()
   nginx   in front of signet: .url
   api     HTTP client on nginx: .get(path, **kw) .post(path, json=..., **kw)

@@ -4,6 +4,7 @@ health, the Unicat 404 envelope, Cache-Control, and the process model."""
 import pytest
 
 from harness import wait_until
+from harness.flows import unicat_login, unicat_signup
 
 NOT_FOUND = {"success": False,
              "result": {"code": 404, "message": "Not found", "info": {}},
@@ -67,14 +68,20 @@ def test_workers_are_children_of_the_master(signet):
     assert len(kids) >= 2  # workers = 2 (plus a mailer, when there is one)
 
 
-def test_sighup_reload_rolls_workers_and_keeps_serving(make_signet):
+def test_sighup_reload_rolls_workers_and_keeps_serving(make_signet, smtp, unique):
     stack = make_signet()
+    user = unicat_signup(stack.api, smtp, unique, prefix="hup")
     before = set(wait_until(lambda: stack.signet.workers(), 10, "workers"))
+    hashers = stack.signet.hashers()
+    assert len(hashers) == 2                              # hash_concurrency = 2
     stack.signet.reload(settle=0)
     wait_until(lambda: set(stack.signet.workers()) - before, 15, "new workers after SIGHUP")
     assert stack.signet.running()
     for _ in range(20):
         assert stack.api.get("/api/health").status_code == 200
+    # The hashers hold no configuration (hash_concurrency is not reloaded): they stay.
+    assert stack.signet.hashers() == hashers
+    unicat_login(stack.api, user)
 
 
 def test_sigterm_stops_cleanly(make_signet):

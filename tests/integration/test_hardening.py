@@ -418,37 +418,92 @@ def test_hash_flood_does_not_starve_cheap_requests(make_signet, smtp, pg, unique
         15, "a login after the flood")
 
 
+def proc_state(pid):
+    """(state letter, wchan) of pid, or (None, None) once it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(") ", 1)[1].split()[0]
+        with open("/proc/%d/wchan" % pid) as f:
+            return state, f.read()
+    except OSError:
+        return None, None
+
+
+def slow_login(stack, user):
+    """Start a login in a thread; returns the thread and a dict that gets its "r"."""
+    out = {}
+
+    def login():
+        out["r"] = stack.api.post("/api/login", json={"username": user["username"],
+                                                     "password": PASSWORD})
+    t = __import__("threading").Thread(target=login)
+    t.start()
+    return t, out
+
+
+def hashing(stack):
+    """The hasher hashing now, or None."""
+    return next((p for p in stack.signet.hashers() if proc_state(p)[0] == "R"), None)
+
+
 @pytest.mark.openapi_exempt("the login whose worker is killed gets nginx's own 502",
                              status=502)
 def test_worker_killed_while_hashing_gives_its_permit_back(make_signet, smtp, unique):
+    """The worker waits for its hash in a hasher, holding the permit; killed there, the
+    master gives the permit back (and the hasher's answer goes nowhere)."""
     stack = make_signet(workers=2, hash_concurrency=1, scrypt_n=131072,
                         scrypt_weak_ok=None, hash_wait_ms=20000)
     user = unicat_signup(stack.api, smtp, unique, prefix="kp")
+    mailers = {int(m) for m in re.findall(r"signet\[(\d+)\] info: mailer started",
+                                          stack.signet.log_text())}
     for _ in range(3):
-        busy = {}
+        t, _out = slow_login(stack, user)
 
-        def slow():
-            busy["r"] = stack.api.post("/api/login", json={"username": user["username"],
-                                                          "password": PASSWORD})
-        t = __import__("threading").Thread(target=slow)
-        t.start()
-
-        def hashing():
-            for pid in stack.signet.workers():
-                try:
-                    with open("/proc/%d/stat" % pid) as f:
-                        if f.read().split(") ", 1)[1].split()[0] == "R":
-                            return pid
-                except OSError:
-                    pass
-            return None
-        pid = wait_until(hashing, 10, "a worker hashing", interval=0.01)
+        def waiting():
+            # The worker not idle in epoll_wait while its hash runs: the permit's holder.
+            if hashing(stack) is None:
+                return None
+            busy = [p for p in set(stack.signet.workers()) - mailers
+                    if "epoll" not in (proc_state(p)[1] or "epoll")]
+            return busy[0] if len(busy) == 1 else None
+        pid = wait_until(waiting, 10, "a worker waiting for its hash", interval=0.01)
         os.kill(pid, signal.SIGKILL)
         t.join(30)
         # The master gave the permit back: the next login hashes at once.
         r = stack.api.post("/api/login", json={"username": user["username"],
                                                "password": PASSWORD})
         assert r.status_code == 200, r.text
+
+
+def test_hasher_killed_while_hashing_is_a_busy_answer_and_replaced(make_signet, smtp,
+                                                                    unique):
+    """A hasher that dies mid-hash: its login is told to retry (503, Retry-After: 1), not
+    that the password was wrong, and is not counted as a try; the master forks another
+    hasher and the retry logs in."""
+    stack = make_signet(workers=2, hash_concurrency=1, scrypt_n=131072,
+                        scrypt_weak_ok=None, throttle_login_account_free=1)
+    user = unicat_signup(stack.api, smtp, unique, prefix="kh")
+    [first] = stack.signet.hashers()
+    for _ in range(2):      # two deaths: past the one free try, were they counted
+        t, out = slow_login(stack, user)
+        pid = wait_until(lambda: hashing(stack), 10, "the hasher hashing", interval=0.01)
+        os.kill(pid, signal.SIGKILL)
+        t.join(30)
+        r = out["r"]
+        assert r.status_code == 503, r.text
+        assert r.headers["Retry-After"] == "1"
+        assert r.json()["result"] == {"code": 503, "message": "Service unavailable",
+                                      "info": {"retry_after": 1}}
+        wait_until(lambda: len(stack.signet.hashers()) == 1
+                   and pid not in stack.signet.hashers(), 10, "another hasher")
+    assert first not in stack.signet.hashers()
+    r = stack.api.post("/api/login", json={"username": user["username"],
+                                           "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    log = stack.signet.log_text()
+    assert "hasher: gone before answering" in log
+    assert "killed by signal 9" in log
+    assert PASSWORD not in log
 
 
 # -------------------------------------- 13. throttles count what an attacker controls

@@ -198,7 +198,7 @@ def test_mail_concurrency_0_runs_no_mailer(signet, make_signet, tmp_path):
     s = stack.signet
     time.sleep(1)   # a mailer would have started by now
     assert len(s.workers()) == 2, s.workers()
-    assert "2 workers, 0 mailers" in s.log_text()
+    assert "2 workers, 2 hashers, 0 mailers" in s.log_text()
     assert "mailer started" not in s.log_text()
     log = str(tmp_path / "mailer.log")
     m = Mailer(s.binary, s.conf, log)

@@ -25,6 +25,7 @@ FAMILIES = [
     "signet_mail_oldest_unsent_age_seconds", "signet_db_errors_total",
     "signet_db_reconnects_total", "signet_workers_alive", "signet_mailers_alive",
     "signet_worker_restarts_total", "signet_mailer_restarts_total",
+    "signet_hashers_alive", "signet_hasher_restarts_total",
     "signet_audit_write_failures_total",
 ]
 
@@ -149,24 +150,28 @@ def test_counters_survive_replaced_processes(make_signet, smtp, unique):
     unicat_login(stack.api, user)
     before = scrape(stack.api)
     assert logins(before, "unicat", "ok") >= 1
-    children = stack.signet.workers()
-    assert len(children) == 4                            # 2 workers, 2 mailers
+    children = stack.signet.children()
+    assert len(stack.signet.hashers()) == 2
+    assert len(children) == 6                            # 2 workers, 2 mailers, 2 hashers
+    assert sample(before, "signet_hashers_alive") == 2
     for pid in children:
         os.kill(pid, signal.SIGKILL)
 
     def replaced():
-        if set(stack.signet.workers()) & set(children):
+        if set(stack.signet.children()) & set(children):
             return None
         try:
             s = scrape(stack.api)
         except (AssertionError, OSError):
             return None
         ok = (sample(s, "signet_workers_alive") == 2 and sample(s, "signet_mailers_alive") == 2
+              and sample(s, "signet_hashers_alive") == 2
               and sample(s, "signet_worker_restarts_total") == 2
-              and sample(s, "signet_mailer_restarts_total") == 2)
+              and sample(s, "signet_mailer_restarts_total") == 2
+              and sample(s, "signet_hasher_restarts_total") == 2)
         return s if ok else None
 
-    after = wait_until(replaced, 30, "the master to replace its 4 children")
+    after = wait_until(replaced, 30, "the master to replace its 6 children")
     # Nothing counted before the kills is lost; the new processes add to it.
     assert logins(after, "unicat", "ok") == logins(before, "unicat", "ok")
     assert requests_of(after, "login", 200) == requests_of(before, "login", 200)
