@@ -662,13 +662,19 @@ class Bench:
                                    "signet_password_hash_seconds_sum")
         return {"count": count, "sum": total}
 
+    def hasher_ticks(self, name):
+        """CPU ticks of signet `name`'s hashers by pid: the hashes alone, to set
+        beside the ceiling's CPU per hash."""
+        return {p: cpu_ticks(p) or 0 for p in self.s.signets[name].hashers()}
+
     def login_cell(self, name, prefix, seconds):
-        h0 = self.hashes(name)
+        h0, t0 = self.hashes(name), self.hasher_ticks(name)
         r = self.wrk_cell(name, "/api/login", self.a.login_conns, "login.lua",
                           [prefix, self.a.login_users, PASSWORD], seconds=seconds)
-        h1 = self.hashes(name)
+        h1, t1 = self.hashes(name), self.hasher_ticks(name)
         r["hashes"] = h1["count"] - h0["count"]
         r["hash_seconds"] = h1["sum"] - h0["sum"]
+        r["hasher_cpu_s"] = sum(t - t0.get(p, 0) for p, t in t1.items()) / CLK_TCK
         r["settle_s"] = self.settle(name)
         return r
 

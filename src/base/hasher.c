@@ -51,6 +51,16 @@ struct answer {
 	uint8_t		out[64];
 };
 
+/* An ask on the queue: the ask, and the socket for its answer. */
+struct msg {
+	struct msghdr	mh;
+	struct iovec	iov;
+	union {
+		char		buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr	align;
+	} cm;
+};
+
 /* The queue: [0] the workers send asks, [1] the hashers receive them. */
 static int			q[2] = { -1, -1 };
 
@@ -103,6 +113,19 @@ scrypt_here(const uint8_t *key, size_t keylen, const uint8_t *salt,
 	return rc;
 }
 
+/* Set m up for the ask a, its control room for one descriptor. */
+static void
+msg_init(struct msg *m, struct ask *a)
+{
+	memset(m, 0, sizeof(*m));
+	m->iov.iov_base = a;
+	m->iov.iov_len = sizeof(*a);
+	m->mh.msg_iov = &m->iov;
+	m->mh.msg_iovlen = 1;
+	m->mh.msg_control = m->cm.buf;
+	m->mh.msg_controllen = sizeof(m->cm.buf);
+}
+
 static void
 on_term(int sig)
 {
@@ -118,23 +141,12 @@ on_term(int sig)
 static int
 take(struct ask *a, int *fd)
 {
-	union {
-		char		buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr	align;
-	} cm;
-	struct msghdr	 mh;
-	struct iovec	 iov;
+	struct msg	 m;
 	struct cmsghdr	*c;
 	ssize_t		 k;
 
-	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = a;
-	iov.iov_len = sizeof(*a);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cm.buf;
-	mh.msg_controllen = sizeof(cm.buf);
-	if ((k = recvmsg(q[1], &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) == 0)
+	msg_init(&m, a);
+	if ((k = recvmsg(q[1], &m.mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) == 0)
 		return -1;
 	if (k == -1) {
 		if (errno == EAGAIN || errno == EINTR)
@@ -143,12 +155,12 @@ take(struct ask *a, int *fd)
 		return -1;
 	}
 	*fd = -1;
-	if ((c = CMSG_FIRSTHDR(&mh)) != NULL && c->cmsg_level == SOL_SOCKET &&
+	if ((c = CMSG_FIRSTHDR(&m.mh)) != NULL && c->cmsg_level == SOL_SOCKET &&
 	    c->cmsg_type == SCM_RIGHTS)
 		memcpy(fd, CMSG_DATA(c), sizeof(int));
 	if (*fd == -1)
 		return 0;
-	if ((size_t)k != sizeof(*a) || (mh.msg_flags & MSG_TRUNC)) {
+	if ((size_t)k != sizeof(*a) || (m.mh.msg_flags & MSG_TRUNC)) {
 		close(*fd);
 		return 0;
 	}
@@ -215,14 +227,9 @@ hasher_run(void)
  * end, to read the answer on, or -1 (logged).
  */
 static int
-ask(const struct ask *a)
+ask(struct ask *a)
 {
-	union {
-		char		buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr	align;
-	} cm;
-	struct msghdr	 mh;
-	struct iovec	 iov;
+	struct msg	 m;
 	struct cmsghdr	*c;
 	int		 sv[2];
 
@@ -230,20 +237,13 @@ ask(const struct ask *a)
 		log_err("hasher: socketpair: %s", strerror(errno));
 		return -1;
 	}
-	memset(&mh, 0, sizeof(mh));
-	memset(&cm, 0, sizeof(cm));
-	iov.iov_base = (void *)(uintptr_t)a;
-	iov.iov_len = sizeof(*a);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cm.buf;
-	mh.msg_controllen = sizeof(cm.buf);
-	c = CMSG_FIRSTHDR(&mh);
+	msg_init(&m, a);
+	c = CMSG_FIRSTHDR(&m.mh);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &sv[1], sizeof(int));
-	while (sendmsg(q[0], &mh, MSG_NOSIGNAL) == -1) {
+	while (sendmsg(q[0], &m.mh, MSG_NOSIGNAL) == -1) {
 		if (errno == EINTR)
 			continue;
 		log_err("hasher: sendmsg: %s", strerror(errno));

@@ -418,15 +418,13 @@ def test_hash_flood_does_not_starve_cheap_requests(make_signet, smtp, pg, unique
         15, "a login after the flood")
 
 
-def proc_state(pid):
-    """(state letter, wchan) of pid, or (None, None) once it is gone."""
+def wchan(pid):
+    """Where pid sleeps in the kernel ("" running, None once it is gone)."""
     try:
-        with open("/proc/%d/stat" % pid) as f:
-            state = f.read().rsplit(") ", 1)[1].split()[0]
         with open("/proc/%d/wchan" % pid) as f:
-            return state, f.read()
+            return f.read()
     except OSError:
-        return None, None
+        return None
 
 
 def slow_login(stack, user):
@@ -441,9 +439,25 @@ def slow_login(stack, user):
     return t, out
 
 
-def hashing(stack):
-    """The hasher hashing now, or None."""
-    return next((p for p in stack.signet.hashers() if proc_state(p)[0] == "R"), None)
+def rss_kib(pid):
+    """VmRSS of pid in KiB (0 once it is gone)."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            return int(re.search(r"^VmRSS:\s+(\d+)", f.read(), re.M).group(1))
+    except (OSError, AttributeError):
+        return 0
+
+
+def idle_hashers(stack):
+    """{pid: RSS in KiB} of the hashers, taken while none hashes."""
+    return {p: rss_kib(p) for p in stack.signet.hashers()}
+
+
+def hashing(stack, idle):
+    """The hasher in the middle of a hash now, or None: 32 MiB of the hash's 128
+    (N = 2^17) above its idle RSS, so the ask has reached it (a hasher merely
+    running, just forked, say, has not taken it yet)."""
+    return next((p for p, kib in idle.items() if rss_kib(p) > kib + 32 * 1024), None)
 
 
 @pytest.mark.openapi_exempt("the login whose worker is killed gets nginx's own 502",
@@ -457,14 +471,15 @@ def test_worker_killed_while_hashing_gives_its_permit_back(make_signet, smtp, un
     mailers = {int(m) for m in re.findall(r"signet\[(\d+)\] info: mailer started",
                                           stack.signet.log_text())}
     for _ in range(3):
+        idle = idle_hashers(stack)
         t, _out = slow_login(stack, user)
 
         def waiting():
             # The worker not idle in epoll_wait while its hash runs: the permit's holder.
-            if hashing(stack) is None:
+            if hashing(stack, idle) is None:
                 return None
             busy = [p for p in set(stack.signet.workers()) - mailers
-                    if "epoll" not in (proc_state(p)[1] or "epoll")]
+                    if "epoll" not in (wchan(p) or "epoll")]
             return busy[0] if len(busy) == 1 else None
         pid = wait_until(waiting, 10, "a worker waiting for its hash", interval=0.01)
         os.kill(pid, signal.SIGKILL)
@@ -485,8 +500,10 @@ def test_hasher_killed_while_hashing_is_a_busy_answer_and_replaced(make_signet, 
     user = unicat_signup(stack.api, smtp, unique, prefix="kh")
     [first] = stack.signet.hashers()
     for _ in range(2):      # two deaths: past the one free try, were they counted
+        idle = idle_hashers(stack)
         t, out = slow_login(stack, user)
-        pid = wait_until(lambda: hashing(stack), 10, "the hasher hashing", interval=0.01)
+        pid = wait_until(lambda: hashing(stack, idle), 10, "the hasher hashing",
+                         interval=0.01)
         os.kill(pid, signal.SIGKILL)
         t.join(30)
         r = out["r"]
