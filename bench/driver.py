@@ -922,11 +922,11 @@ class Bench:
     # --- memory
     def rss_table(self, name):
         sg = self.s.signets[name]
-        mailer = self.mailer_pid(sg)
+        mailers = self.mailer_pids(sg)
         rows = []
         for pid in tree(sg.pid):
             st = read_status(pid) or {}
-            role = ("master" if pid == sg.pid else "mailer" if pid == mailer else
+            role = ("master" if pid == sg.pid else "mailer" if pid in mailers else
                     "hasher" if harness.comm_of(pid) == "signet-hasher" else "worker")
             rows.append({"pid": pid, "role": role, "rss": st.get("VmRSS", 0),
                          "anon": st.get("RssAnon", 0), "hwm": st.get("VmHWM", 0),
@@ -934,13 +934,12 @@ class Bench:
         return rows
 
     @staticmethod
-    def mailer_pid(sg):
-        m = None
-        for line in sg.log_text().splitlines():
-            mm = re.search(r"\[(\d+)\] \w+: mailer started", line)
-            if mm:
-                m = int(mm.group(1))
-        return m
+    def mailer_pids(sg):
+        """Every mailer signet sg started (mail_concurrency of them, and any
+        replaced): a mailer counted as a worker would put its SMTP and TLS
+        libraries in the workers' RSS."""
+        return {int(m) for m in re.findall(r"\[(\d+)\] \w+: mailer started",
+                                           sg.log_text())}
 
     def memory_cheap(self):
         """Idle RSS, then after 10k and after `mem_requests` cheap requests."""
