@@ -23,6 +23,8 @@
 struct scoreboard	*sb;
 int			 sb_slot = -1;
 
+const char *const	 slot_kind_route[SLOT_KINDS] = { "", "mailer", "hasher" };
+
 /* This process's permit record, once it has one (-1: none yet). */
 static int		 my_rec = -1;
 static pid_t		 my_rec_pid;
@@ -117,6 +119,16 @@ scoreboard_busy(const char *route)
 		return;
 	snprintf(sb->slots[sb_slot].route, sizeof(sb->slots[sb_slot].route),
 	    "%s", route ? route : "");
+}
+
+enum slot_kind
+scoreboard_kind(const struct slot *s)
+{
+	if (strcmp(s->route, slot_kind_route[SLOT_MAILER]) == 0)
+		return SLOT_MAILER;
+	if (strcmp(s->route, slot_kind_route[SLOT_HASHER]) == 0)
+		return SLOT_HASHER;
+	return SLOT_WORKER;
 }
 
 /*

@@ -25,6 +25,20 @@ struct slot {
 	char		route[40];	/* route being served, "" when idle */
 };
 
+/*
+ * What a child of the master is, by its slot's route: "mailer" and "hasher"
+ * for its whole life, set at fork; a worker's route is what it serves.
+ */
+enum slot_kind {
+	SLOT_WORKER,
+	SLOT_MAILER,
+	SLOT_HASHER,
+	SLOT_KINDS
+};
+
+/* The route a child of each kind starts with ("" for a worker: idle). */
+extern const char *const	slot_kind_route[SLOT_KINDS];
+
 /* Two generations of 1024 workers and 64 mailers, and 1024 hashers. */
 #define SLOTS_MAX	3200
 
@@ -87,6 +101,9 @@ void	 scoreboard_name(const char *conf_path, char out[64]);
 
 /* Note in this process's slot that it serves route (NULL: idle). */
 void	 scoreboard_busy(const char *route);
+
+/* What the child in slot s is (see enum slot_kind). */
+enum slot_kind	 scoreboard_kind(const struct slot *s);
 
 /*
  * Take a hash permit, waiting at most wait_ms for one: 0 taken, -1 none

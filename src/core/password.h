@@ -23,9 +23,9 @@
 /*
  * Hash pw with scrypt at cf->scrypt_n/r/p and a fresh 16-byte salt into
  * out, as MCF.  Holds a hash permit (hash_concurrency) while hashing.
- * Returns 0; PASSWORD_BUSY; or -1 (logged) on failure or parameters an
- * MCF record cannot hold (r or p over 255) or that need over 1 GiB (128 *
- * r * N bytes).
+ * Returns 0; PASSWORD_BUSY (no permit, or the hash failed); or -1 (logged)
+ * on another failure or parameters an MCF record cannot hold (r or p over
+ * 255) or that need over 1 GiB (128 * r * N bytes).
  */
 int	 password_hash(const char *pw, char out[PASSWORD_MCF_LEN])
 	    __attribute__((warn_unused_result));

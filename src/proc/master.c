@@ -171,32 +171,9 @@ master_listen(void)
 static unsigned		generation;
 static int		listen_fd = -1;
 
-/*
- * What a child is: its slot's route says "mailer" or "hasher" for its
- * whole life, and what a worker is serving otherwise.
- */
-enum kind {
-	WORKER,
-	MAILER,
-	HASHER,
-	KINDS
-};
-
-static const char *const kind_route[KINDS] = { "", "mailer", "hasher" };
-
-static enum kind
-kind_of(const struct slot *s)
-{
-	if (strcmp(s->route, kind_route[MAILER]) == 0)
-		return MAILER;
-	if (strcmp(s->route, kind_route[HASHER]) == 0)
-		return HASHER;
-	return WORKER;
-}
-
 /* Fork a child of that kind into a free slot. */
 static void
-spawn(enum kind kind)
+spawn(enum slot_kind kind)
 {
 	pid_t	pid;
 	int	i;
@@ -210,7 +187,7 @@ spawn(enum kind kind)
 	}
 	memset(&sb->slots[i], 0, sizeof(sb->slots[i]));
 	snprintf(sb->slots[i].route, sizeof(sb->slots[i].route),
-	    "%s", kind_route[kind]);
+	    "%s", slot_kind_route[kind]);
 	sb->slots[i].generation = generation;
 	switch ((pid = fork())) {
 	case -1:
@@ -218,12 +195,12 @@ spawn(enum kind kind)
 		return;
 	case 0:
 		sb_slot = i;
-		hasher_keep(kind == WORKER, kind == HASHER);
-		if (kind != WORKER && listen_fd != -1)
+		hasher_keep(kind == SLOT_WORKER, kind == SLOT_HASHER);
+		if (kind != SLOT_WORKER && listen_fd != -1)
 			close(listen_fd);
-		if (kind == MAILER)
+		if (kind == SLOT_MAILER)
 			exit(mailer_run());
-		if (kind == HASHER)
+		if (kind == SLOT_HASHER)
 			exit(hasher_run());
 		exit(worker_run(listen_fd, false));
 	default:
@@ -237,17 +214,17 @@ spawn(enum kind kind)
  * hash_concurrency is not reloaded).
  */
 static void
-count(int n[KINDS])
+count(int n[SLOT_KINDS])
 {
-	enum kind	k;
+	enum slot_kind	k;
 	int		i;
 
-	memset(n, 0, KINDS * sizeof(n[0]));
+	memset(n, 0, SLOT_KINDS * sizeof(n[0]));
 	for (i = 0; i < SLOTS_MAX; i++) {
 		if (sb->slots[i].pid == 0)
 			continue;
-		k = kind_of(&sb->slots[i]);
-		if (k == HASHER || sb->slots[i].generation == generation)
+		k = scoreboard_kind(&sb->slots[i]);
+		if (k == SLOT_HASHER || sb->slots[i].generation == generation)
 			n[k]++;
 	}
 }
@@ -259,7 +236,8 @@ live_workers(void)
 	int	i, n = 0;
 
 	for (i = 0; i < SLOTS_MAX; i++)
-		if (sb->slots[i].pid != 0 && kind_of(&sb->slots[i]) == WORKER)
+		if (sb->slots[i].pid != 0 &&
+		    scoreboard_kind(&sb->slots[i]) == SLOT_WORKER)
 			n++;
 	return n;
 }
@@ -282,7 +260,7 @@ slot_of(pid_t pid)
 static int
 reap(void)
 {
-	static const enum mx_counter	restarts[KINDS] = {
+	static const enum mx_counter	restarts[SLOT_KINDS] = {
 		MX_WORKER_RESTARTS, MX_MAILER_RESTARTS, MX_HASHER_RESTARTS
 	};
 	struct slot	*s;
@@ -307,7 +285,7 @@ reap(void)
 			log_debug("child %d exited", (int)pid);
 		/* An abnormal death: the loop forks its replacement. */
 		if (WIFSIGNALED(status) || WEXITSTATUS(status) != 0)
-			mx_inc(restarts[kind_of(s)]);
+			mx_inc(restarts[scoreboard_kind(s)]);
 		scoreboard_reclaim(pid);
 		memset(s, 0, sizeof(*s));
 	}
@@ -327,7 +305,8 @@ signal_children(int sig, bool old_only)
 
 	for (i = 0; i < SLOTS_MAX; i++) {
 		s = &sb->slots[i];
-		if (s->pid != 0 && (kind_of(s) != HASHER || sig == SIGKILL) &&
+		if (s->pid != 0 &&
+		    (scoreboard_kind(s) != SLOT_HASHER || sig == SIGKILL) &&
 		    (!old_only || s->generation != generation))
 			kill(s->pid, sig);
 	}
@@ -458,7 +437,7 @@ master_run(int fd)
 	sigset_t		 block, empty;
 	struct crashes		 c;
 	long long		 now, timeout;
-	int			 n[KINDS], i;
+	int			 n[SLOT_KINDS], i;
 	bool			 stopping = false, watch;
 
 	listen_fd = fd;
@@ -541,14 +520,16 @@ master_run(int fd)
 				c.resumed = now;
 			}
 			count(n);
-			for (; listen_fd != -1 && n[HASHER] < cf->hash_concurrency;
-			    n[HASHER]++)
-				spawn(HASHER);
-			for (; listen_fd != -1 && n[WORKER] < cf->workers;
-			    n[WORKER]++)
-				spawn(WORKER);
-			for (; n[MAILER] < cf->mail_concurrency; n[MAILER]++)
-				spawn(MAILER);
+			for (; listen_fd != -1 &&
+			    n[SLOT_HASHER] < cf->hash_concurrency;
+			    n[SLOT_HASHER]++)
+				spawn(SLOT_HASHER);
+			for (; listen_fd != -1 && n[SLOT_WORKER] < cf->workers;
+			    n[SLOT_WORKER]++)
+				spawn(SLOT_WORKER);
+			for (; n[SLOT_MAILER] < cf->mail_concurrency;
+			    n[SLOT_MAILER]++)
+				spawn(SLOT_MAILER);
 			signal_children(SIGTERM, true);
 		}
 		wait_for(timeout, watch, &empty);

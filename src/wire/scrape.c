@@ -220,7 +220,7 @@ mail(struct expo *e, const struct metrics *m)
 static void
 processes(struct expo *e, const struct metrics *m)
 {
-	int	i, workers = 0, mailers = 0, hashers = 0;
+	int	i, n[SLOT_KINDS] = { 0 };
 
 	single(e, "signet_db_errors_total", "counter", "Statements and "
 	    "connections that failed (a unique violation is an answer, not "
@@ -231,20 +231,16 @@ processes(struct expo *e, const struct metrics *m)
 	for (i = 0; sb != NULL && i < SLOTS_MAX; i++) {
 		if (sb->slots[i].pid == 0)
 			continue;
-		if (strcmp(sb->slots[i].route, "mailer") == 0)
-			mailers++;
-		else if (strcmp(sb->slots[i].route, "hasher") == 0)
-			hashers++;
-		else
-			workers++;
+		n[scoreboard_kind(&sb->slots[i])]++;
 	}
 	single(e, "signet_workers_alive", "gauge", "Worker processes the "
-	    "master runs now (0 without a master: workers = 0).", workers);
+	    "master runs now (0 without a master: workers = 0).",
+	    n[SLOT_WORKER]);
 	single(e, "signet_mailers_alive", "gauge", "Mailer processes the "
-	    "master runs now.", mailers);
+	    "master runs now.", n[SLOT_MAILER]);
 	single(e, "signet_hashers_alive", "gauge", "Password hashing "
 	    "processes the master runs now (hash_concurrency; 0 without a "
-	    "master: hashes run in the worker).", hashers);
+	    "master: hashes run in the worker).", n[SLOT_HASHER]);
 	single(e, "signet_worker_restarts_total", "counter", "Workers that "
 	    "died (a signal, or a failure exit) and were replaced.",
 	    mx_get(&m->counters[MX_WORKER_RESTARTS]));
