@@ -12,7 +12,8 @@ import pytest
 
 import harness
 from harness import (IS_ROOT, PG_USER, SANITIZER_RE, MailDir, extract_code, free_port,
-                     pid_alive, public_tmpdir, read_pidfile, tcp_open, user_can_reach)
+                     pid_alive, public_tmpdir, read_pidfile, tcp_open, user_can_reach,
+                     wait_until)
 from harness.dev import state_dir
 
 DEV = os.path.join(harness.SRCDIR, "contrib", "dev")
@@ -79,8 +80,12 @@ def test_up_status_first_signup_down(dev_env):
     mail = MailDir(os.path.join(state, "mail")).wait_for(to=email, timeout=30)
     code = extract_code(mail)
     assert os.path.join(state, "mail") in up.out and "mailcatcher.log" in up.out, up.out
-    with open(os.path.join(state, "mailcatcher.log")) as f:
-        assert code in f.read()
+    # The catcher saves the mail, then logs it: the log line may lag the file a little.
+
+    def logged():
+        with open(os.path.join(state, "mailcatcher.log")) as f:
+            return code in f.read()
+    wait_until(logged, 10, "the code in mailcatcher.log")
     out = shell(finish[0].replace("<from the answer>", answer["result"]["validation_code"])
                 .replace("<from the mail>", code))
     assert re.search(r"^HTTP/\S+ 200", out, re.M), out
