@@ -162,8 +162,8 @@ count(struct permits *pm, int *holding, int *waiting)
 
 /*
  * Free the records of processes that are gone (no master saw them die:
- * workers = 0).  Called under the lock before waiting; only the busy
- * records are looked at.  Returns how many permits came back.
+ * workers = 0).  Called under the lock when every permit is held; only
+ * the busy records are looked at.  Returns how many permits came back.
  */
 static int
 reap_dead(struct permits *pm)
@@ -212,9 +212,59 @@ futex_wait(uint32_t *word, uint32_t val, const struct timespec *rel)
 }
 
 static void
-futex_wake(uint32_t *word, int n)
+futex_wake(uint32_t *word)
 {
-	(void)syscall(SYS_futex, word, FUTEX_WAKE, n, NULL, NULL, 0);
+	(void)syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+/*
+ * The waiters given a permit under the lock, to wake once it is let go
+ * (woken under it, they would only sleep again on the lock).
+ */
+#define WAKES_MAX	4
+struct wakes {
+	int		 n;
+	uint32_t	*word[WAKES_MAX];
+};
+
+static void
+wake(struct wakes *wk)
+{
+	int	i;
+
+	for (i = 0; i < wk->n; i++)
+		futex_wake(wk->word[i]);
+	wk->n = 0;
+}
+
+/*
+ * Under the lock: count the records, and give each free permit to the
+ * waiter with the oldest ticket, noting it in wk (past WAKES_MAX, woken at
+ * once).  Leaves in *holding and *waiting the counts after that.
+ */
+static void
+hand_over(struct permits *pm, int *holding, int *waiting, struct wakes *wk)
+{
+	struct permit_rec	*rec, *oldest;
+
+	count(pm, holding, waiting);
+	while (*holding < pm->total && *waiting > 0) {
+		oldest = NULL;
+		for (rec = pm->recs; rec < pm->recs + SLOTS_MAX; rec++)
+			if (rec->pid != 0 && rec->state == PERMIT_WAITING &&
+			    (oldest == NULL ||
+			    (int32_t)(rec->ticket - oldest->ticket) < 0))
+				oldest = rec;
+		oldest->state = PERMIT_HOLDING;
+		oldest->wake++;
+		if (wk->n < WAKES_MAX)
+			wk->word[wk->n++] = &oldest->wake;
+		else
+			futex_wake(&oldest->wake);
+		(*holding)++;
+		(*waiting)--;
+	}
+	pm->full = *holding >= pm->total && *waiting >= pm->queue;
 }
 
 static long
@@ -229,11 +279,13 @@ now_ms(void)
 int
 scoreboard_hash_enter(long wait_ms)
 {
-	struct permits	*pm;
-	struct timespec	 rel;
-	uint32_t	 seq;
-	long		 deadline, left;
-	int		 r, holding, waiting, rc = -1;
+	struct permits		*pm;
+	struct permit_rec	*rec;
+	struct wakes		 wk = { 0 };
+	struct timespec		 rel;
+	uint32_t		 word;
+	long			 deadline, left;
+	int			 r, holding, waiting, rc = -1;
 
 	if (sb == NULL)
 		return 0;
@@ -244,39 +296,42 @@ scoreboard_hash_enter(long wait_ms)
 		log_err("scoreboard: no free permit record");
 		goto out;
 	}
-	count(pm, &holding, &waiting);
-	if (holding >= pm->total && (reap_dead(pm) > 0))
-		count(pm, &holding, &waiting);
+	rec = &pm->recs[r];
+	hand_over(pm, &holding, &waiting, &wk);
+	if (holding >= pm->total && reap_dead(pm) > 0)
+		hand_over(pm, &holding, &waiting, &wk);
 	if (holding < pm->total) {
-		pm->recs[r].state = PERMIT_HOLDING;
+		rec->state = PERMIT_HOLDING;
 		rc = 0;
 		goto out;
 	}
 	if (waiting >= pm->queue)
 		goto out;
-	pm->recs[r].state = PERMIT_WAITING;
+	rec->state = PERMIT_WAITING;
+	rec->ticket = pm->tickets++;
 	for (;;) {
-		if ((left = deadline - now_ms()) <= 0) {
-			pm->recs[r].state = PERMIT_NONE;
-			goto out;
+		if (rec->state == PERMIT_HOLDING) {
+			rc = 0;
+			break;
 		}
-		seq = pm->seq;
+		if ((left = deadline - now_ms()) <= 0) {
+			rec->state = PERMIT_NONE;
+			pm->full = 0;
+			break;
+		}
+		word = rec->wake;
 		pthread_mutex_unlock(&pm->lock);
+		wake(&wk);
 		rel.tv_sec = left / 1000;
 		rel.tv_nsec = (left % 1000) * 1000000L;
-		(void)futex_wait(&pm->seq, seq, &rel);
+		(void)futex_wait(&rec->wake, word, &rel);
 		permits_lock(pm);
-		count(pm, &holding, &waiting);
-		if (holding >= pm->total && reap_dead(pm) > 0)
-			count(pm, &holding, &waiting);
-		if (holding < pm->total) {
-			pm->recs[r].state = PERMIT_HOLDING;
-			rc = 0;
-			goto out;
-		}
+		if (rec->state != PERMIT_HOLDING && reap_dead(pm) > 0)
+			hand_over(pm, &holding, &waiting, &wk);
 	}
 out:
 	pthread_mutex_unlock(&pm->lock);
+	wake(&wk);
 	return rc;
 }
 
@@ -290,6 +345,8 @@ void
 scoreboard_hash_leave(void)
 {
 	struct permits	*pm;
+	struct wakes	 wk = { 0 };
+	int		 holding, waiting;
 
 	if (sb == NULL)
 		return;
@@ -297,17 +354,17 @@ scoreboard_hash_leave(void)
 	permits_lock(pm);
 	if (my_rec >= 0 && pm->recs[my_rec].pid == getpid())
 		pm->recs[my_rec].state = PERMIT_NONE;
-	pm->full = 0;
-	pm->seq++;
+	hand_over(pm, &holding, &waiting, &wk);
 	pthread_mutex_unlock(&pm->lock);
-	futex_wake(&pm->seq, 1);
+	wake(&wk);
 }
 
 void
 scoreboard_reclaim(pid_t pid)
 {
 	struct permits	*pm = &sb->permits;
-	int		 i;
+	struct wakes	 wk = { 0 };
+	int		 i, holding, waiting;
 
 	permits_lock(pm);
 	for (i = 0; i < SLOTS_MAX; i++)
@@ -315,10 +372,9 @@ scoreboard_reclaim(pid_t pid)
 			pm->recs[i].state = PERMIT_NONE;
 			pm->recs[i].pid = 0;
 		}
-	pm->full = 0;
-	pm->seq++;
+	hand_over(pm, &holding, &waiting, &wk);
 	pthread_mutex_unlock(&pm->lock);
-	futex_wake(&pm->seq, INT_MAX);
+	wake(&wk);
 }
 
 void

@@ -49,8 +49,11 @@ extern const char *const	slot_kind_route[SLOT_KINDS];
  * that hashes has a record, changed under a robust process-shared mutex
  * with single stores, so a process killed at any moment leaves the state
  * whole: its record still says what it held, and the master (or, without
- * one, the next process that waits) gives it back.  Waiters sleep on a
- * futex word bumped whenever a permit is freed.
+ * one, the next process that waits) gives it back.  Permits go in the
+ * order they were asked for: one given back goes straight to the longest
+ * waiter, so a request that arrives later cannot take it first, and no
+ * login waits for two hashes where others wait for one.  Each waiter
+ * sleeps on the futex word of its own record.
  */
 enum permit_state {
 	PERMIT_NONE,		/* the record is free or its process idle */
@@ -61,11 +64,14 @@ enum permit_state {
 struct permit_rec {
 	pid_t			pid;	/* 0: free record */
 	enum permit_state	state;
+	uint32_t		ticket;	/* when it began to wait */
+	uint32_t		wake;	/* futex word: bumped when the
+					   permit is handed to it */
 };
 
 struct permits {
 	pthread_mutex_t		lock;
-	uint32_t		seq;	/* futex word */
+	uint32_t		tickets;	/* the next waiter's ticket */
 	int			total;	/* hash_concurrency */
 	int			queue;	/* hash_queue */
 	volatile int		full;	/* at the last look: every permit

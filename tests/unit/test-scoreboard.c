@@ -42,11 +42,11 @@ hear(int fd)
 }
 
 /*
- * A child that asks for a permit (waiting up to wait_ms), says 'y' or 'n'
- * on told, then holds it until told to go (or forever, to be killed).
+ * A child that asks for a permit (waiting up to wait_ms), says its name or
+ * 'n' on told, then holds it until told to go (or forever, to be killed).
  */
 static pid_t
-child(long wait_ms, bool hold_forever)
+child_named(char name, long wait_ms, bool hold_forever)
 {
 	pid_t	pid;
 	char	c;
@@ -57,7 +57,7 @@ child(long wait_ms, bool hold_forever)
 		say(told[1], 'n');
 		_exit(0);
 	}
-	say(told[1], 'y');
+	say(told[1], name);
 	if (hold_forever)
 		for (;;)
 			pause();
@@ -65,6 +65,13 @@ child(long wait_ms, bool hold_forever)
 		_exit(3);
 	scoreboard_hash_leave();
 	_exit(0);
+}
+
+/* A child that says 'y' when it has the permit. */
+static pid_t
+child(long wait_ms, bool hold_forever)
+{
+	return child_named('y', wait_ms, hold_forever);
 }
 
 static void
@@ -131,6 +138,41 @@ START_TEST(wait_then_get)
 	ck_assert_int_eq(waitpid(a, NULL, 0), a);
 	ck_assert_int_eq(waitpid(b, NULL, 0), b);
 	ck_assert_int_eq(waitpid(c, NULL, 0), c);
+	settle(0, 0);
+}
+END_TEST
+
+/*
+ * Permits go in the order they were asked for: one given back is the
+ * longest waiter's even before it runs, and neither a later waiter nor a
+ * newcomer takes it first.
+ */
+START_TEST(in_order)
+{
+	pid_t	a, b, c, d;
+
+	a = child(0, false);
+	ck_assert_int_eq(hear(told[0]), 'y');
+	b = child(0, false);
+	ck_assert_int_eq(hear(told[0]), 'y');
+	c = child_named('c', 10000, false);
+	settle(2, 1);
+	d = child_named('d', 10000, false);
+	settle(2, 2);
+	ck_assert_int_eq(kill(c, SIGSTOP), 0);
+	say(go[1], 'g');			/* a or b gives one back */
+	settle(2, 1);				/* to c, stopped */
+	ck_assert_int_eq(scoreboard_hash_enter(0), -1);
+	ck_assert_int_eq(kill(c, SIGCONT), 0);
+	ck_assert_int_eq(hear(told[0]), 'c');
+	say(go[1], 'g');			/* the other of a and b, or c */
+	ck_assert_int_eq(hear(told[0]), 'd');
+	say(go[1], 'g');
+	say(go[1], 'g');
+	ck_assert_int_eq(waitpid(a, NULL, 0), a);
+	ck_assert_int_eq(waitpid(b, NULL, 0), b);
+	ck_assert_int_eq(waitpid(c, NULL, 0), c);
+	ck_assert_int_eq(waitpid(d, NULL, 0), d);
 	settle(0, 0);
 }
 END_TEST
@@ -277,6 +319,7 @@ main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, take_and_give);
 	tcase_add_test(tc, wait_then_get);
+	tcase_add_test(tc, in_order);
 	tcase_add_test(tc, bounded);
 	tcase_add_test(tc, killed_holder_reclaimed);
 	tcase_add_test(tc, killed_holder_found);
