@@ -142,7 +142,7 @@ permits_lock(struct permits *pm)
 		pthread_mutex_consistent(&pm->lock);
 }
 
-/* Count the records in each state (under the lock), and note if full. */
+/* Count the records in each state (under the lock). */
 static void
 count(struct permits *pm, int *holding, int *waiting)
 {
@@ -157,13 +157,13 @@ count(struct permits *pm, int *holding, int *waiting)
 		else if (pm->recs[i].state == PERMIT_WAITING)
 			(*waiting)++;
 	}
-	pm->full = *holding >= pm->total && *waiting >= pm->queue;
 }
 
 /*
  * Free the records of processes that are gone (no master saw them die:
- * workers = 0).  Called under the lock when every permit is held; only
- * the busy records are looked at.  Returns how many permits came back.
+ * workers = 0).  Called under the lock when every permit is held or a
+ * waiter woke without one; only the busy records are looked at.  Returns
+ * how many permits came back.
  */
 static int
 reap_dead(struct permits *pm)
@@ -326,8 +326,10 @@ scoreboard_hash_enter(long wait_ms)
 		rel.tv_nsec = (left % 1000) * 1000000L;
 		(void)futex_wait(&rec->wake, word, &rel);
 		permits_lock(pm);
-		if (rec->state != PERMIT_HOLDING && reap_dead(pm) > 0)
+		if (rec->state != PERMIT_HOLDING) {
+			(void)reap_dead(pm);
 			hand_over(pm, &holding, &waiting, &wk);
+		}
 	}
 out:
 	pthread_mutex_unlock(&pm->lock);
