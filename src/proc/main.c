@@ -69,6 +69,7 @@ main(int argc, char *argv[])
 	bool		 foreground = false, test = false, mailer = false;
 	bool		 debug = false;
 	int		 ch, fd, rc;
+	sigset_t	 stop;
 
 	if ((path = getenv("SIGNET_CONFIG")) == NULL)
 		path = SYSCONFDIR "/signet/signet.conf";
@@ -120,6 +121,19 @@ main(int argc, char *argv[])
 		scoreboard_init(NULL, 1, 1);
 		return master_run(-1);
 	}
+	/*
+	 * FCGX_Init() installs a SIGTERM handler of its own (it only notes a
+	 * shutdown for FCGX_Accept(), which signet does not call): a stop
+	 * asked for once the socket is bound but before master_run() or
+	 * worker_run() sets its handlers would be swallowed, and signet would
+	 * run on.  Hold the stop signals from here: they wait, pending, for
+	 * those handlers.
+	 */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
 	/* libfcgi reads its allow-list of web servers at FCGX_Init(). */
 	if (*cf->web_server_addrs != '\0' &&
 	    setenv("FCGI_WEB_SERVER_ADDRS", cf->web_server_addrs, 1) == -1)
