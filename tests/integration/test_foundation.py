@@ -1,6 +1,8 @@
 """Foundation: what the daemon skeleton must do before any personality exists —
 health, the Unicat 404 envelope, Cache-Control, and the process model."""
 
+import os
+
 import pytest
 
 from harness import wait_until
@@ -88,3 +90,17 @@ def test_sigterm_stops_cleanly(make_signet):
     stack = make_signet(nginx=False)
     # exit status 0, no worker left behind, no sanitizer report (stop() checks all three)
     assert stack.signet.stop(check=True) == 0
+
+
+def test_sigterm_just_after_the_socket_opens_stops_signet(make_signet):
+    """A stop sent in the instant between the socket opening and the master setting its
+    handlers is not lost (libfcgi's FCGX_Init() sets a SIGTERM handler of its own): 30
+    starts, each stopped as soon as the socket is there, each must exit 0 within 10 s."""
+    stack = make_signet(nginx=False)
+    s = stack.signet
+    assert s.stop(check=True) == 0
+    for _ in range(30):
+        s.start(wait=False)
+        wait_until(lambda: os.path.exists(s.socket) or not s.running(), 10, "the socket",
+                   interval=0)  # at once: the window is microseconds wide
+        assert s.stop(timeout=10, check=True) == 0
