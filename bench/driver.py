@@ -529,10 +529,11 @@ def children_cpu():
     return t.children_user + t.children_system
 
 
-def ceiling(bin_dir, n, seconds, procs):
-    """procs scrypt_ceiling processes at once; the summed rate in hashes/s."""
+def ceiling(bin_dir, n, seconds, procs, impl="openssl"):
+    """procs scrypt_ceiling processes at once; the summed rate in hashes/s.  impl:
+    "openssl", what signet's hashers run, or "libscrypt", what they ran before."""
     cmd = [os.path.join(bin_dir, "scrypt_ceiling"), "-N", str(n), "-r", "8", "-p", "1",
-           "-t", str(seconds)]
+           "-t", str(seconds), "-i", impl]
     ps = [PROCS.popen("scrypt_ceiling", cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
           for _ in range(procs)]
     total, steady, ms, hashes = 0.0, 0.0, [], 0
@@ -644,6 +645,12 @@ class Bench:
     def c_ceil14(self):
         return self.measure(lambda: ceiling(self.a.bin, 1 << 14, self.a.duration,
                                             self.a.hash_concurrency))
+
+    def c_ceil14_lib(self):
+        """ceil14 with libscrypt's scrypt, what signet hashed with until 2026-12-02:
+        the same bytes, the memory mapped afresh for each hash."""
+        return self.measure(lambda: ceiling(self.a.bin, 1 << 14, self.a.duration,
+                                            self.a.hash_concurrency, "libscrypt"))
 
     def scrape(self, name, *series):
         """The values of the unlabelled series of signet `name`'s /metrics (0 for
@@ -842,7 +849,7 @@ class Bench:
         return self.signup(True)
 
     PAIRS = [("floorA", "bad400"), ("floorB", "floorB_session", "init", "ba_session"),
-             ("ceil14", "login14", "ba_ceil", "ba_signin"), ("ceil14_mixed",),
+             ("ceil14", "login14", "ba_ceil", "ba_signin"), ("ceil14_mixed",), ("ceil14_lib",),
              ("ceil17", "login17"), ("init_alone", "init_under_login"),
              ("signup_prompt", "signup_slow")]
     EXTRA_PAIRS = [("floorA_poll", "floorA_epoll"), ("floorB_alt",), ("login14_c2",),
@@ -1139,6 +1146,14 @@ def report(b, a):
             fmt_range([r["ceil14"]["rate"] for r in R if "ceil14_mixed" in r and "ceil14" in r],
                       "%.1f"),
             fmt_range(bound, "%.3f"), fmt_range(ratio("login14", "ceil14_mixed"), "%.3f")))
+    if col("ceil14_lib", "rate"):
+        w("| 1 | (why) libscrypt's scrypt x%d, N=2^14 (signet's hash until 2026-12-02; the same bytes) | %s/s (%s ms/hash) | OpenSSL's (signet's now) x%d: %s/s | %s of OpenSSL's; login14 / this %s | | |" % (
+            a.hash_concurrency, fmt_range(col("ceil14_lib", "rate"), "%.1f"),
+            fmt_range(col("ceil14_lib", "ms_per_hash"), "%.0f"), a.hash_concurrency,
+            fmt_range([r["ceil14"]["rate"] for r in R if "ceil14_lib" in r and "ceil14" in r],
+                      "%.1f"),
+            fmt_range(ratio("ceil14_lib", "ceil14"), "%.3f"),
+            fmt_range(ratio("login14", "ceil14_lib"), "%.2f")))
     if col("bad400", "rate"):
         rr = ratio("bad400", "floorA")
         w("| 2 | 400 path (POST /api/login {}), req/s, %d conns | %s | floor A: %s | %s; by CPU cost %s | >= 0.80 | %s |" % (

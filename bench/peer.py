@@ -338,7 +338,7 @@ def side_by_side(b, a, t):
       "| signet | better-auth %s | signet / better-auth |"
       % (a.rounds, a.login_rounds, peer.version))
     w("|---|---|---|---|")
-    w("| password hash | libscrypt N=2^14 r=8 p=1, 16 MiB | node scrypt N=2^14 r=16 p=1, 32 MiB | |")
+    w("| password hash | OpenSSL scrypt N=2^14 r=8 p=1, 16 MiB | node scrypt N=2^14 r=16 p=1, 32 MiB | |")
     if col("ceil14", "rate") and col("ba_ceil", "rate"):
         w("| hash ceiling, hashes/s (%d at once, back to back) | %s (%s ms/hash) | %s (%s ms/hash) | %s |" % (
             a.hash_concurrency, f(col("ceil14", "rate"), "%.1f"),

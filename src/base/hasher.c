@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -11,7 +13,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <libscrypt.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -34,6 +35,13 @@
  * has a fixed size whatever max_body lets a login carry.
  */
 #define KEY_MAX		64
+
+/*
+ * How long a hasher keeps scrypt's memory after its last hash, in case
+ * another comes: under load every hash reuses the pages of the one before
+ * (no page faults), and an idle hasher gives them back.
+ */
+#define KEEP_MS		2000
 
 struct ask {
 	uint64_t	n;
@@ -89,6 +97,23 @@ hasher_keep(bool send, bool receive)
 	}
 }
 
+int
+hasher_kdf(const uint8_t *key, size_t keylen, const uint8_t *salt,
+    size_t saltlen, uint64_t n, uint32_t r, uint32_t p, uint8_t *out,
+    size_t outlen)
+{
+	uint64_t	mem;
+
+	/* The bounds keep the sum below in range; OpenSSL checks the rest. */
+	if (n < 2 || n > ((uint64_t)1 << 36) || r == 0 || r > (1U << 20) ||
+	    p == 0 || p > (1U << 20))
+		return -1;
+	/* What OpenSSL allocates: B (128 r p) and V (128 r (N + 2)). */
+	mem = 128 * (uint64_t)r * (n + 2) + 128 * (uint64_t)r * p;
+	return EVP_PBE_scrypt((const char *)key, keylen, salt, saltlen, n, r,
+	    p, mem, out, outlen) == 1 ? 0 : -1;
+}
+
 /* scrypt in this process, as SCHED_BATCH while it runs. */
 static int
 scrypt_here(const uint8_t *key, size_t keylen, const uint8_t *salt,
@@ -106,8 +131,7 @@ scrypt_here(const uint8_t *key, size_t keylen, const uint8_t *salt,
 	policy = sched_getscheduler(0);
 	if (policy != SCHED_BATCH)
 		(void)sched_setscheduler(0, SCHED_BATCH, &sp);
-	rc = libscrypt_scrypt(key, keylen, salt, saltlen, n, r, p, out,
-	    outlen);
+	rc = hasher_kdf(key, keylen, salt, saltlen, n, r, p, out, outlen);
 	if (policy != -1 && policy != SCHED_BATCH)
 		(void)sched_setscheduler(0, policy, &sp);
 	return rc;
@@ -170,11 +194,15 @@ take(struct ask *a, int *fd)
 int
 hasher_run(void)
 {
+	static const struct timespec keep = {
+		KEEP_MS / 1000, (KEEP_MS % 1000) * 1000000L
+	};
 	struct sigaction	 sa;
 	struct pollfd		 pfd;
 	struct ask		 a;
 	struct answer		 ans;
 	sigset_t		 block, none;
+	bool			 holding = false;
 	int			 fd, rc;
 
 	/* "signet-hasher" in ps(1) and top(1), and to the tests. */
@@ -192,16 +220,32 @@ hasher_run(void)
 	sigaddset(&block, SIGTERM);
 	sigprocmask(SIG_SETMASK, &block, NULL);
 
+	/*
+	 * scrypt's memory from the heap, never a mapping of its own, and kept
+	 * there after free(): mapping 16 MiB (N = 2^14) afresh for each hash
+	 * and faulting it in page by page cost a third of the hash's CPU
+	 * (BENCHMARKS.md, "One scrypt, its memory kept").  Given back after
+	 * KEEP_MS without an ask.
+	 */
+	(void)mallopt(M_MMAP_MAX, 0);
+	(void)mallopt(M_TRIM_THRESHOLD, INT_MAX);
+
 	pfd.fd = q[1];
 	pfd.events = POLLIN;
 	while (!stop) {
 		/* SIGTERM is let in only while waiting for an ask. */
-		if (ppoll(&pfd, 1, NULL, &none) == -1 && errno != EINTR) {
+		if ((rc = ppoll(&pfd, 1, holding ? &keep : NULL, &none)) == -1 &&
+		    errno != EINTR) {
 			log_err("hasher: ppoll: %s", strerror(errno));
 			return 1;
 		}
 		if (stop)
 			break;
+		if (rc == 0) {
+			(void)malloc_trim(0);
+			holding = false;
+			continue;
+		}
 		if ((rc = take(&a, &fd)) == -1)
 			break;
 		if (rc == 0)
@@ -210,9 +254,11 @@ hasher_run(void)
 		if (a.saltlen > sizeof(a.salt) || a.keylen > sizeof(a.key) ||
 		    a.outlen > sizeof(ans.out))
 			ans.rc = -1;
-		else
+		else {
 			ans.rc = scrypt_here(a.key, a.keylen, a.salt,
 			    a.saltlen, a.n, a.r, a.p, ans.out, a.outlen);
+			holding = true;
+		}
 		OPENSSL_cleanse(&a, sizeof(a));
 		/* The asker may have given up: nothing to do about it. */
 		(void)send(fd, &ans, sizeof(ans), MSG_NOSIGNAL);

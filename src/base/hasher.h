@@ -44,9 +44,20 @@ void	hasher_keep(bool send, bool receive);
 int	hasher_run(void);
 
 /*
+ * scrypt(key, salt, n, r, p) into out[outlen], here and now: OpenSSL's
+ * scrypt, the same bytes as libscrypt_scrypt() at less than half its CPU
+ * (BENCHMARKS.md, "One scrypt, its memory kept").  Returns 0, or -1 for
+ * parameters scrypt refuses (N not a power of two above 1, r or p 0) or
+ * memory it could not get.
+ */
+int	hasher_kdf(const uint8_t *key, size_t keylen, const uint8_t *salt,
+	    size_t saltlen, uint64_t n, uint32_t r, uint32_t p, uint8_t *out,
+	    size_t outlen) __attribute__((warn_unused_result));
+
+/*
  * scrypt(pw, salt, n, r, p) into out[outlen]: by a hasher if there is a
  * queue, else here; in both the process hashing runs as SCHED_BATCH.
- * Returns libscrypt_scrypt()'s 0 or -1; -1 (logged) also when no hasher
+ * Returns hasher_kdf()'s 0 or -1; -1 (logged) also when no hasher
  * answered within HASHER_WAIT_S.
  */
 int	hasher_scrypt(const char *pw, const uint8_t *salt, size_t saltlen,
