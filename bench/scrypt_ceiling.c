@@ -19,7 +19,9 @@
  *
  * -i openssl (the default) is what signet's hashers run: OpenSSL's
  * EVP_PBE_scrypt(), its 128 * r * N bytes from a heap that keeps them
- * from one hash to the next (mallopt() as in src/base/hasher.c).  -i
+ * from one hash to the next (mallopt() as in src/base/hasher.c), in
+ * transparent huge pages (the hashers madvise() their heap; here glibc's
+ * own tunable glibc.malloc.hugetlb=1 does it, set by a re-exec).  -i
  * libscrypt is libscrypt_scrypt(), what signet hashed with before, which
  * maps and unmaps that memory for each hash.  Both give the same bytes;
  * the first hash is checked against libscrypt's.  bench/driver.py runs as
@@ -133,6 +135,14 @@ main(int argc, char *argv[])
 	if (n < 2 || (n & (n - 1)) != 0 || r < 1 || p < 1 || secs <= 0 ||
 	    secs > 3600 || pause < 0 || pause > 1000000)
 		usage();
+	if (ossl && getenv("SCRYPT_CEILING_THP") == NULL) {
+		if (setenv("SCRYPT_CEILING_THP", "1", 1) == -1 ||
+		    setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 1) == -1)
+			return 1;
+		execv("/proc/self/exe", argv);
+		perror("scrypt_ceiling: execv");
+		return 1;
+	}
 	if (ossl) {
 		(void)mallopt(M_MMAP_MAX, 0);
 		(void)mallopt(M_TRIM_THRESHOLD, INT_MAX);
