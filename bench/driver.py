@@ -54,6 +54,7 @@ TOP = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(TOP, "tests"))
 import harness  # noqa: E402
 from harness.dev import state_dir  # noqa: E402
+from harness.proc import cpu_ticks  # noqa: E402
 import peer  # noqa: E402
 
 LUA = os.path.join(HERE, "lua")
@@ -185,16 +186,6 @@ def tree(pid):
         out.append(p)
         todo.extend(children(p))
     return out
-
-
-def cpu_ticks(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            data = f.read()
-    except OSError:
-        return None
-    fields = data[data.rindex(")") + 2:].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
 
 
 def quiet(pids, limit=30.0, step=0.2):

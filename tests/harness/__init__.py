@@ -30,7 +30,7 @@ from .api import Api, Stack
 from .nginx import Nginx, Server, nginx_binary, write_nginx_config
 from .postgres import NULL, OtherDatabase, Postgres, pg_bindir
 from .proc import (BUILDDIR, IS_ROOT, PG_USER, PYTHON, SRCDIR, PidProc, as_user,
-                   check_reachable, children_of, comm_of, ensure_pg_user, find_binary,
+                   check_reachable, children_of, comm_of, cpu_ticks, ensure_pg_user, find_binary,
                    free_port, kill_group, me, pgroup_members, pid_alive, procs_with_env,
                    public_tmpdir, python_cmd, python_env, reachable, read_pidfile, run, spawn,
                    stop_group, tail, tcp_open, unix_open, unprivileged, user_can_reach,

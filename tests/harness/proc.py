@@ -167,6 +167,17 @@ def comm_of(pid):
         return None
 
 
+def cpu_ticks(pid):
+    """The CPU time pid has used, user and system, in clock ticks; None once it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            data = f.read()
+    except OSError:
+        return None
+    fields = data[data.rindex(")") + 2:].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
 def procs_with_env(name, value):
     """Pids of live processes whose environment has name=value (Linux /proc)."""
     needle = ("%s=%s" % (name, value)).encode()

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from harness import BUILDDIR, extract_code, wait_until
+from harness import BUILDDIR, cpu_ticks, extract_code, wait_until
 from harness.flows import (ACTIVATION_URL, JSONAPI, PASSWORD, admin, bedita_activate,
                            bedita_auth, bedita_error, bedita_signup, bedita_signup_activate,
                            bedita_signup_mail, freesewing_error, freesewing_login,
@@ -439,25 +439,16 @@ def slow_login(stack, user):
     return t, out
 
 
-def rss_kib(pid):
-    """VmRSS of pid in KiB (0 once it is gone)."""
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            return int(re.search(r"^VmRSS:\s+(\d+)", f.read(), re.M).group(1))
-    except (OSError, AttributeError):
-        return 0
-
-
 def idle_hashers(stack):
-    """{pid: RSS in KiB} of the hashers, taken while none hashes."""
-    return {p: rss_kib(p) for p in stack.signet.hashers()}
+    """{pid: CPU ticks} of the hashers, taken while none hashes."""
+    return {p: cpu_ticks(p) or 0 for p in stack.signet.hashers()}
 
 
 def hashing(stack, idle):
-    """The hasher in the middle of a hash now, or None: 32 MiB of the hash's 128
-    (N = 2^17) above its idle RSS, so the ask has reached it (a hasher merely
-    running, just forked, say, has not taken it yet)."""
-    return next((p for p, kib in idle.items() if rss_kib(p) > kib + 32 * 1024), None)
+    """The hasher in the middle of a hash now, or None: 50 ms of CPU spent since idle
+    (a hash at N = 2^17 takes 300 ms or more), so the ask has reached it.  (Not its
+    memory: a hasher keeps scrypt's memory for 2 s after a hash.)"""
+    return next((p for p, t in idle.items() if (cpu_ticks(p) or 0) >= t + 5), None)
 
 
 @pytest.mark.openapi_exempt("the login whose worker is killed gets nginx's own 502",
