@@ -1,6 +1,7 @@
 /* signet: logging to stderr or syslog.  ISC licence, see README. */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,6 +32,7 @@
 #define LOG_OPENED	16
 
 static int		 log_syslog;
+static int		 self_pid;
 static int		 log_debugging;
 static int		 log_json;
 static const char	*log_ident = "signet";
@@ -117,7 +119,7 @@ emit(int pri, const char *line)
 	else {
 		stamp_now(stamp, sizeof(stamp));
 		n = snprintf(out, sizeof(out), "%s %s[%d] %s: %s\n", stamp,
-		    log_ident, (int)getpid(), level_names[pri], line);
+		    log_ident, log_pid(), level_names[pri], line);
 	}
 	if (n > (int)sizeof(out) - 1) {
 		n = (int)sizeof(out) - 1;
@@ -138,7 +140,7 @@ emit_msg(int pri, const char *line)
 	}
 	stamp_now(stamp, sizeof(stamp));
 	emit(pri, log_json_line(json, sizeof(json), stamp, level_names[pri],
-	    (int)getpid(), line));
+	    log_pid(), line));
 }
 
 static void
@@ -370,7 +372,7 @@ static void
 remember(int pri, size_t slot, uint64_t key, long start, const char *line)
 {
 	size_t	i, use = 0;
-	pid_t	me = getpid();
+	pid_t	me = log_pid();
 
 	/* A free entry, or the oldest. */
 	for (i = 0; i < LOG_OPENED; i++) {
@@ -429,7 +431,7 @@ log_request(int pri, const char *kind, const struct log_request *q)
 	if (log_json) {
 		stamp_now(stamp, sizeof(stamp));
 		emit(pri, log_json_request(json, sizeof(json), stamp,
-		    level_names[pri], (int)getpid(), q, dropped));
+		    level_names[pri], log_pid(), q, dropped));
 	} else if (dropped > 0)
 		put(pri, "%s [and %ld more like it before]", line, dropped);
 	else
@@ -438,11 +440,31 @@ log_request(int pri, const char *kind, const struct log_request *q)
 		remember(pri, slot, key, start, line);
 }
 
+static void
+forked(void)
+{
+	self_pid = 0;
+}
+
+int
+log_pid(void)
+{
+	static bool	registered;
+
+	if (!registered) {
+		registered = true;
+		(void)pthread_atfork(NULL, NULL, forked);
+	}
+	if (self_pid == 0)
+		self_pid = (int)getpid();
+	return self_pid;
+}
+
 void
 log_tick(void)
 {
 	long	now = mono_now(), n;
-	pid_t	me = getpid();
+	pid_t	me = log_pid();
 	size_t	i;
 
 	for (i = 0; i < LOG_OPENED; i++) {

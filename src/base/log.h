@@ -86,6 +86,13 @@ void	 log_limited(int pri, const char *kind, const char *fmt, ...)
 void	 log_tick(void);
 
 /*
+ * This process's id, asked of the kernel once per process (a fork's child
+ * asks again): the log writes it on every line, and each request's id
+ * holds it.
+ */
+int	 log_pid(void);
+
+/*
  * Keep log_limited()'s windows in tab (RL_SLOTS slots of memory shared
  * with the children to come: the scoreboard), so that the limit holds
  * across processes.  Before the first fork.

@@ -123,29 +123,67 @@ code_uuid(char out[37])
 }
 
 /*
- * HMAC-SHA256 with the MAC implementation fetched once per process and one
- * reused context: OpenSSL 3's one-shot HMAC() looks both up on every call,
- * which showed in /api/init's profile.  It only fails on allocation or a
- * missing provider; treat that like xmalloc does.  An empty key is passed
- * as a zero-length buffer, not NULL.
+ * HMAC-SHA256 with the MAC implementation fetched once per process and a
+ * context kept per key: OpenSSL 3's one-shot HMAC() looks both up on every
+ * call, which showed in /api/init's profile, and keying a context hashes
+ * the key's two pads and looks the digest up again.  A kept context is
+ * keyed once; EVP_MAC_init() without a key then starts it over from those
+ * pads.  A process MACs under a handful of keys (the JWT key, the HMAC
+ * key, one per TOTP secret in turn), so the few slots are reused in turn.
+ * It only fails on allocation or a missing provider; treat that like
+ * xmalloc does.  An empty key is passed as a zero-length buffer, not NULL.
  */
+#define HMAC_SLOTS	4
+
+static EVP_MAC_CTX *
+hmac_keyed(const void *key, size_t keylen)
+{
+	static struct {
+		unsigned char	*key;
+		size_t		 len;
+		EVP_MAC_CTX	*ctx;
+	}			 slot[HMAC_SLOTS];
+	static unsigned		 next;
+	static EVP_MAC		*mac;
+	static char		 digest[] = "SHA256";
+	static const unsigned char nokey[1];
+	OSSL_PARAM		 params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+		OSSL_PARAM_construct_end(),
+	};
+	unsigned		 i;
+
+	if (key == NULL)
+		key = nokey;
+	for (i = 0; i < HMAC_SLOTS; i++)
+		if (slot[i].ctx != NULL && slot[i].len == keylen &&
+		    memcmp(slot[i].key, key, keylen) == 0)
+			return EVP_MAC_init(slot[i].ctx, NULL, 0, NULL) == 1 ?
+			    slot[i].ctx : NULL;
+	if (mac == NULL && (mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		return NULL;
+	i = next++ % HMAC_SLOTS;
+	if (slot[i].ctx == NULL && (slot[i].ctx = EVP_MAC_CTX_new(mac)) == NULL)
+		return NULL;
+	xfreezero(slot[i].key, slot[i].len);
+	slot[i].key = NULL;
+	slot[i].len = 0;
+	if (EVP_MAC_init(slot[i].ctx, key, keylen, params) != 1)
+		return NULL;
+	slot[i].key = xmalloc(keylen + 1);
+	memcpy(slot[i].key, key, keylen);
+	slot[i].len = keylen;
+	return slot[i].ctx;
+}
+
 void
 code_hmac256(const void *key, size_t keylen, const void *in, size_t inlen,
     unsigned char out[32])
 {
-	static EVP_MAC			*mac;
-	static EVP_MAC_CTX		*ctx;
-	static char			 digest[] = "SHA256";
-	static const unsigned char	 nokey[1];
-	OSSL_PARAM			 params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-		OSSL_PARAM_construct_end(),
-	};
-	size_t				 len = 0;
+	EVP_MAC_CTX	*ctx;
+	size_t		 len = 0;
 
-	if ((mac == NULL && (mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL) ||
-	    (ctx == NULL && (ctx = EVP_MAC_CTX_new(mac)) == NULL) ||
-	    EVP_MAC_init(ctx, key != NULL ? key : nokey, keylen, params) != 1 ||
+	if ((ctx = hmac_keyed(key, keylen)) == NULL ||
 	    EVP_MAC_update(ctx, in, inlen) != 1 ||
 	    EVP_MAC_final(ctx, out, &len, 32) != 1 || len != 32) {
 		log_crit("HMAC-SHA256 failed");

@@ -80,6 +80,17 @@ serve(FCGX_Request *f)
 	snprintf(kind, sizeof(kind), "req %s %d", r.route != NULL ?
 	    r.route->pattern : "-", r.status);
 	log_request(LOG_INFO, r.status < 400 ? NULL : kind, &q);
+	/*
+	 * libfcgi closes a connection by shutdown(2), then waits for the web
+	 * server to close its end, reading what it still sends: data left
+	 * unread when a socket closes makes TCP reset the connection, and the
+	 * server lose the answer.  Once the server's stdin stream has ended
+	 * it sends nothing more, so a plain close(2) is safe, and the worker
+	 * takes its next connection without waiting for the server to hang
+	 * up (three system calls and a sleep less per request).
+	 */
+	if (r.read_all)
+		FCGX_Detach(f);
 	req_free(&r);
 	scoreboard_busy(NULL);
 }
@@ -157,6 +168,7 @@ worker_run(int fd, bool standalone)
 	int			 ep;
 	FCGX_Request		 f;
 	pid_t			 master = getppid();
+	unsigned		 turns = 0;
 
 	/*
 	 * SIGTERM, SIGINT and SIGHUP get through only while we wait for a
@@ -208,10 +220,13 @@ worker_run(int fd, bool standalone)
 			reload = 0;
 			reload_in_place();
 		}
-		if (!standalone && getppid() != master)
+		/* Asked when idle, and every few dozen requests under load. */
+		if (!standalone && turns++ % 64 == 0 && getppid() != master)
 			break;		/* the master is gone: so are we */
-		if (epoll_pwait(ep, &ev, 1, 1000, &none) <= 0)
+		if (epoll_pwait(ep, &ev, 1, 1000, &none) <= 0) {
+			turns = 0;
 			continue;
+		}
 		if (FCGX_Accept_r(&f) < 0)
 			continue;	/* another worker took it, or EINTR */
 		serve(&f);

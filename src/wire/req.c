@@ -212,7 +212,7 @@ req_parse(struct req *r, FCGX_Request *f, struct problem *p)
 	memset(r, 0, sizeof(*r));
 	r->fcgi = f;
 	clock_gettime(CLOCK_MONOTONIC, &r->start);
-	snprintf(r->id, sizeof(r->id), "%d-%lu", (int)getpid(), ++req_count);
+	snprintf(r->id, sizeof(r->id), "%d-%lu", log_pid(), ++req_count);
 	r->method = req_param(r, "REQUEST_METHOD");
 	if (r->method == NULL)
 		r->method = "GET";
@@ -256,6 +256,7 @@ req_parse(struct req *r, FCGX_Request *f, struct problem *p)
 	}
 	r->body[got] = '\0';
 	r->bodylen = got;
+	r->read_all = FCGX_HasSeenEOF(f->in) == EOF && FCGX_GetError(f->in) == 0;
 	if (got > (size_t)cf->max_body) {
 		p->kind = PROB_TOO_LARGE;
 		return -1;

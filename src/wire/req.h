@@ -36,6 +36,8 @@ struct req {
 	char			*body;		/* NUL-terminated, bodylen bytes */
 	size_t			 bodylen;
 	struct json_object	*json;		/* the body object; NULL if empty */
+	bool			 read_all;	/* the server has nothing left
+						   to send: stdin's end seen */
 
 	const struct route	*route;		/* matched (even by path only,
 						   a 405), or NULL */

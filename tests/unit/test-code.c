@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,6 +129,50 @@ START_TEST(mac_rfc4231)
 }
 END_TEST
 
+/*
+ * A context is kept per key: the MAC under a key is the same after other
+ * keys, more of them than it keeps, were used in between, and a key that
+ * starts like a kept one is not taken for it.
+ */
+START_TEST(mac_keys_kept)
+{
+	static const unsigned char	 want[32] = {	/* RFC 4231 case 2 */
+		0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e,
+		0x6a, 0x04, 0x24, 0x26, 0x08, 0x95, 0x75, 0xc7,
+		0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83,
+		0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43,
+	};
+	static const char	 msg[] = "what do ya want for nothing?";
+	unsigned char		 mac[32], first[8][32], again[32];
+	char			 key[16];
+	int			 i, round;
+
+	for (round = 0; round < 3; round++) {
+		code_hmac256("Jefe", 4, msg, sizeof(msg) - 1, mac);
+		ck_assert_mem_eq(mac, want, 32);
+		code_hmac256("Jefex", 5, msg, sizeof(msg) - 1, mac);
+		ck_assert(!code_equal(mac, want, 32));
+		code_hmac256("Jef", 3, msg, sizeof(msg) - 1, mac);
+		ck_assert(!code_equal(mac, want, 32));
+		for (i = 0; i < 8; i++) {
+			snprintf(key, sizeof(key), "key %d", i);
+			code_hmac256(key, strlen(key), msg, sizeof(msg) - 1,
+			    round == 0 ? first[i] : again);
+			if (round > 0)
+				ck_assert_mem_eq(again, first[i], 32);
+			if (i > 0)
+				ck_assert(!code_equal(first[i], first[i - 1],
+				    32));
+		}
+	}
+	/* the empty key, as a zero-length buffer and as NULL */
+	code_hmac256("", 0, msg, sizeof(msg) - 1, mac);
+	code_hmac256(NULL, 0, msg, sizeof(msg) - 1, again);
+	ck_assert_mem_eq(mac, again, 32);
+	ck_assert(!code_equal(mac, want, 32));
+}
+END_TEST
+
 START_TEST(equal)
 {
 	ck_assert(code_equal("abcdef", "abcdef", 6));
@@ -244,6 +289,7 @@ main(void)
 	tcase_add_test(tc, digits_uniform);
 	tcase_add_test(tc, uuid_shape);
 	tcase_add_test(tc, mac_rfc4231);
+	tcase_add_test(tc, mac_keys_kept);
 	tcase_add_test(tc, equal);
 	tcase_add_loop_test(tc, b64url_table, 0, sizeof(b64) / sizeof(b64[0]));
 	tcase_add_loop_test(tc, b64url_decode_table, 0,
