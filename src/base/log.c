@@ -84,18 +84,28 @@ static const char *const level_names[] = {
 static void
 stamp_now(char *buf, size_t sz)
 {
+	static char	last[32];	/* the second's text, made once */
+	static time_t	last_sec = -1;
 	struct timespec	ts;
 	struct tm	tm;
 	size_t		n;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(buf, sz, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (ts.tv_sec != last_sec) {
+		gmtime_r(&ts.tv_sec, &tm);
+		if (strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+			last[0] = '\0';
+		last_sec = ts.tv_sec;
+	}
+	n = strlen(last) < sz ? strlen(last) : 0;
+	memcpy(buf, last, n);
 	if (log_json)
 		snprintf(buf + n, sz - n, ".%03dZ",
 		    (int)(ts.tv_nsec / 1000000L % 1000));
-	else
-		snprintf(buf + n, sz - n, "Z");
+	else if (n + 2 <= sz)
+		memcpy(buf + n, "Z", 2);
+	else if (sz > 0)
+		buf[0] = '\0';
 }
 
 /*

@@ -172,7 +172,10 @@ event_agent(char buf[EVENT_AGENT_MAX + 1], const char *agent)
 static void
 copy(char *dst, size_t sz, const char *s)
 {
-	snprintf(dst, sz, "%s", s != NULL ? s : "");
+	size_t	n = s != NULL ? strnlen(s, sz - 1) : 0;
+
+	memcpy(dst, s != NULL ? s : "", n);
+	dst[n] = '\0';
 }
 
 void

@@ -77,8 +77,9 @@ serve(FCGX_Request *f)
 	q.db = (long)(db_round_trips() - trips);
 	route_observe(&r, q.ms / 1e3);
 	/* The kind: nothing the client chose, so a bounded set. */
-	snprintf(kind, sizeof(kind), "req %s %d", r.route != NULL ?
-	    r.route->pattern : "-", r.status);
+	if (r.status >= 400)
+		snprintf(kind, sizeof(kind), "req %s %d", r.route != NULL ?
+		    r.route->pattern : "-", r.status);
 	log_request(LOG_INFO, r.status < 400 ? NULL : kind, &q);
 	/*
 	 * libfcgi closes a connection by shutdown(2), then waits for the web

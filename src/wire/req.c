@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "base/conf.h"
+#include "base/jw.h"
 #include "base/log.h"
 #include "base/utf8.h"
 #include "wire/req.h"
@@ -382,44 +384,81 @@ reason(int status)
 }
 
 /*
- * Headers are formatted here with snprintf(3): libfcgi's own FCGX_FPrintF
- * knows no %zu and would silently write a broken header block.
+ * Append the strings up to the NULL to head, at *n of sz bytes: false,
+ * and nothing appended, if they do not fit with 64 bytes to spare (the
+ * Content-Length line and the blank line that ends the header).
+ */
+static bool
+append(char *head, size_t *n, size_t sz, ...)
+{
+	va_list		 ap;
+	const char	*s;
+	size_t		 at = *n, len;
+
+	va_start(ap, sz);
+	while ((s = va_arg(ap, const char *)) != NULL) {
+		len = strlen(s);
+		if (at + len + 64 >= sz) {
+			va_end(ap);
+			return false;
+		}
+		memcpy(head + at, s, len);
+		at += len;
+	}
+	va_end(ap);
+	*n = at;
+	return true;
+}
+
+/* v in decimal, into buf (at least 21 bytes); returns buf. */
+static const char *
+decimal(char *buf, size_t v)
+{
+	char	*p = buf + 20;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return p;
+}
+
+/*
+ * The header block is put together here by hand, not with libfcgi's
+ * FCGX_FPrintF (which knows no %zu and would silently write a broken
+ * block), nor with snprintf(3), four calls of which cost as much as the
+ * rest of the block.
  */
 void
 req_send(struct req *r)
 {
 	const char	*body = NULL;
-	char		 head[4096];
-	size_t		 len = 0, i;
-	int		 n, m;
+	char		 head[4096], num[24], len_s[24];
+	size_t		 len = 0, n = 0, i;
 
 	if (r->text != NULL) {
 		body = r->text;
 		len = r->textlen;
 	} else if (r->out != NULL)
 		body = json_object_to_json_string_length(r->out,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
-		    &len);
-	n = snprintf(head, sizeof(head),
-	    "Status: %d %s\r\nCache-Control: no-store\r\n",
-	    r->status, reason(r->status));
+		    JW_JSONC_FLAGS, &len);
+	(void)append(head, &n, sizeof(head), "Status: ",
+	    decimal(num, (size_t)r->status), " ", reason(r->status),
+	    "\r\nCache-Control: no-store\r\n", (const char *)NULL);
 	if (body != NULL)
-		n += snprintf(head + n, sizeof(head) - (size_t)n,
-		    "Content-Type: %s\r\n", r->text != NULL ? r->text_type :
-		    r->persona != NULL ? r->persona->content_type :
-		    "application/json");
-	for (i = 0; i < r->nhdr; i++) {
-		m = snprintf(head + n, sizeof(head) - (size_t)n, "%s: %s\r\n",
-		    r->hdr[i].name, r->hdr[i].value);
-		if (m < 0 || (size_t)(n + m) >= sizeof(head) - 64) {
+		(void)append(head, &n, sizeof(head), "Content-Type: ",
+		    r->text != NULL ? r->text_type : r->persona != NULL ?
+		    r->persona->content_type : "application/json", "\r\n",
+		    (const char *)NULL);
+	for (i = 0; i < r->nhdr; i++)
+		if (!append(head, &n, sizeof(head), r->hdr[i].name, ": ",
+		    r->hdr[i].value, "\r\n", (const char *)NULL)) {
 			log_err("%s: response headers too long", r->id);
 			break;
 		}
-		n += m;
-	}
-	n += snprintf(head + n, sizeof(head) - (size_t)n,
-	    "Content-Length: %zu\r\n\r\n", len);
-	FCGX_PutStr(head, n, r->fcgi->out);
+	(void)append(head, &n, sizeof(head) + 64, "Content-Length: ",
+	    decimal(len_s, len), "\r\n\r\n", (const char *)NULL);
+	FCGX_PutStr(head, (int)n, r->fcgi->out);
 	if (body != NULL && strcmp(r->method, "HEAD") != 0)
 		FCGX_PutStr(body, (int)len, r->fcgi->out);
 }

@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "base/conf.h"
+#include "base/jw.h"
 #include "base/xmalloc.h"
 #include "core/account.h"
 #include "core/mfa.h"
@@ -168,133 +169,233 @@ static const struct field_name reset_names[] = {
 };
 
 /* ["a", "b"] from "a,b" */
-static struct json_object *
-roles_json(const char *roles)
+static void
+jw_roles(struct jw *w, const char *roles)
 {
-	struct json_object	*a = json_object_new_array();
-	const char		*s = roles ? roles : "";
-	size_t			 n;
+	const char	*s = roles ? roles : "";
+	size_t		 n;
 
+	jw_open(w, '[');
 	while (*s != '\0') {
 		n = strcspn(s, ",");
-		json_object_array_add(a, json_object_new_string_len(s, (int)n));
+		jw_strn(w, s, n);
 		s += n;
 		if (*s == ',')
 			s++;
 	}
-	return a;
+	jw_close(w, ']');
+}
+
+static void
+jw_user(struct jw *w, const struct session_user *u)
+{
+	jw_open(w, '{');
+	jw_key(w, "gid");
+	jw_str(w, u->gid);
+	jw_key(w, "username");
+	jw_str(w, u->username);
+	jw_key(w, "email");
+	jw_str(w, u->email);
+	jw_key(w, "name");
+	jw_str(w, u->name ? u->name : "");
+	jw_key(w, "avatar");
+	jw_str(w, u->avatar);
+	jw_key(w, "status");
+	jw_str(w, u->status);
+	jw_key(w, "options");
+	jw_open(w, '{');
+	jw_key(w, "language");
+	jw_str(w, u->language);
+	jw_key(w, "timezone");
+	jw_str(w, u->timezone);
+	jw_close(w, '}');
+	jw_close(w, '}');
+}
+
+/* The options are stored JSON: written as json-c writes what it parses. */
+static void
+jw_member(struct jw *w, const struct session_member *cm)
+{
+	struct json_object	*opt;
+	const char		*text = "{}";
+	size_t			 len = 2;
+
+	jw_open(w, '{');
+	jw_key(w, "project_gid");
+	jw_str(w, cm->project);
+	jw_key(w, "user_gid");
+	jw_str(w, cm->user);
+	jw_key(w, "status");
+	jw_str(w, cm->status);
+	jw_key(w, "roles");
+	jw_roles(w, cm->roles);
+	jw_key(w, "options");
+	opt = cm->options ? json_tokener_parse(cm->options) : NULL;
+	if (opt != NULL)
+		text = json_object_to_json_string_length(opt, JW_JSONC_FLAGS,
+		    &len);
+	jw_raw(w, text, len);
+	json_object_put(opt);
+	jw_close(w, '}');
+}
+
+/* One entry written by fn, as a json-c tree for the answers built as one. */
+static struct json_object *
+tree_of(void (*fn)(struct jw *, const void *), const void *arg)
+{
+	struct json_object	*o;
+	struct jw		 w;
+	char			*text;
+	size_t			 len;
+
+	jw_init(&w);
+	fn(&w, arg);
+	text = jw_done(&w, &len);
+	o = json_tokener_parse(text);
+	free(text);
+	return o;
+}
+
+static void
+user_fn(struct jw *w, const void *u)
+{
+	jw_user(w, u);
+}
+
+static void
+member_fn(struct jw *w, const void *cm)
+{
+	jw_member(w, cm);
 }
 
 struct json_object *
 unicat_user_json(const struct session_user *u)
 {
-	struct json_object	*o, *opt;
-
-	o = json_object_new_object();
-	json_object_object_add(o, "gid", jstr(u->gid));
-	json_object_object_add(o, "username", jstr(u->username));
-	json_object_object_add(o, "email", jstr(u->email));
-	json_object_object_add(o, "name", jstr(u->name ? u->name : ""));
-	json_object_object_add(o, "avatar", jstr(u->avatar));
-	json_object_object_add(o, "status", jstr(u->status));
-	opt = json_object_new_object();
-	json_object_object_add(opt, "language", jstr(u->language));
-	json_object_object_add(opt, "timezone", jstr(u->timezone));
-	json_object_object_add(o, "options", opt);
-	return o;
+	return tree_of(user_fn, u);
 }
 
 struct json_object *
 unicat_member_json(const struct session_member *cm)
 {
-	struct json_object	*m, *opt;
-
-	m = json_object_new_object();
-	json_object_object_add(m, "project_gid", jstr(cm->project));
-	json_object_object_add(m, "user_gid", jstr(cm->user));
-	json_object_object_add(m, "status", jstr(cm->status));
-	json_object_object_add(m, "roles", roles_json(cm->roles));
-	opt = cm->options ? json_tokener_parse(cm->options) : NULL;
-	json_object_object_add(m, "options",
-	    opt ? opt : json_object_new_object());
-	return m;
+	return tree_of(member_fn, cm);
 }
 
 /*
- * The language list shared by every response: code -> English name.  Made
- * once per scan of the registry (once per process unless templates_dir
- * changes) and lent to each response with a reference of its own.
+ * The language list shared by every response: code -> English name,
+ * written once per scan of the registry (once per process unless
+ * templates_dir changes).
  */
-static struct json_object *
-languages_json(void)
+static const char *
+languages_json(size_t *len)
 {
-	static struct json_object	*o;
-	static unsigned long		 gen;
-	const char *const		*codes;
-	size_t				 i, n;
+	static char		*text;
+	static size_t		 textlen;
+	static unsigned long	 gen;
+	const char *const	*codes;
+	struct jw		 w;
+	size_t			 i, n;
 
-	if (o == NULL || gen != lang_generation()) {
-		json_object_put(o);
+	if (text == NULL || gen != lang_generation()) {
+		free(text);
 		gen = lang_generation();
-		o = json_object_new_object();
+		jw_init(&w);
+		jw_open(&w, '{');
 		n = lang_list(&codes);
-		for (i = 0; i < n; i++)
-			json_object_object_add(o, codes[i],
-			    json_object_new_string(lang_name(codes[i])));
+		for (i = 0; i < n; i++) {
+			jw_key(&w, codes[i]);
+			jw_str(&w, lang_name(codes[i]));
+		}
+		jw_close(&w, '}');
+		text = jw_done(&w, &textlen);
 	}
-	return json_object_get(o);
+	*len = textlen;
+	return text;
 }
 
+/*
+ * Written straight, not built as a json-c tree: this is the answer to
+ * every login and every /api/init, and the tree cost more than the rest
+ * of the request's own work (BENCHMARKS.md).  The bytes are what
+ * unicat_ok() would have written of the same tree.
+ */
 void
 unicat_reply_session(struct req *r, const struct session *s, const char *jwt,
     bool login)
 {
-	struct json_object	*res, *data, *up, *users, *projects, *members;
-	struct json_object	*p;
-	size_t			 i;
+	struct jw	 w;
+	const char	*langs;
+	char		*text;
+	size_t		 i, len;
 
-	up = json_object_new_object();
-	members = json_object_new_array();
+	jw_init(&w);
+	jw_open(&w, '{');
+	jw_key(&w, "success");
+	jw_bool(&w, true);
+	jw_key(&w, "result");
+	jw_open(&w, '{');
+	jw_key(&w, "user");
+	jw_str(&w, s->gid);
+	jw_key(&w, "user_projects");
+	jw_open(&w, '{');
 	for (i = 0; i < s->nmembers; i++) {
 		const struct session_member *cm = &s->members[i];
 
 		if (strcmp(cm->user, s->gid) == 0 &&
-		    strcmp(cm->status, "active") == 0)
-			json_object_object_add(up, cm->project,
-			    roles_json(cm->roles));
-		json_object_array_add(members, unicat_member_json(cm));
+		    strcmp(cm->status, "active") == 0) {
+			jw_key(&w, cm->project);
+			jw_roles(&w, cm->roles);
+		}
 	}
-	users = json_object_new_object();
-	for (i = 0; i < s->nusers; i++)
-		json_object_object_add(users, s->users[i].gid,
-		    unicat_user_json(&s->users[i]));
-	projects = json_object_new_object();
+	jw_close(&w, '}');
+	if (login) {
+		jw_key(&w, "cc.version");
+		jw_str(&w, PACKAGE_VERSION);
+		jw_key(&w, "cc.cursor");
+		jw_int(&w, s->cursor);
+	}
+	jw_close(&w, '}');
+	jw_key(&w, "data");
+	jw_open(&w, '{');
+	jw_key(&w, "cc.users");
+	jw_open(&w, '{');
+	for (i = 0; i < s->nusers; i++) {
+		jw_key(&w, s->users[i].gid);
+		jw_user(&w, &s->users[i]);
+	}
+	jw_close(&w, '}');
+	jw_key(&w, "cc.projects");
+	jw_open(&w, '{');
 	for (i = 0; i < s->nprojects; i++) {
 		const struct session_project *cp = &s->projects[i];
 
-		p = json_object_new_object();
-		json_object_object_add(p, "gid", jstr(cp->gid));
-		json_object_object_add(p, "name", jstr(cp->name));
-		json_object_object_add(p, "icon", jstr(cp->icon));
-		json_object_object_add(p, "owner", jstr(cp->owner));
-		json_object_object_add(p, "status", jstr(cp->status));
-		json_object_object_add(projects, cp->gid, p);
+		jw_key(&w, cp->gid);
+		jw_open(&w, '{');
+		jw_key(&w, "gid");
+		jw_str(&w, cp->gid);
+		jw_key(&w, "name");
+		jw_str(&w, cp->name);
+		jw_key(&w, "icon");
+		jw_str(&w, cp->icon);
+		jw_key(&w, "owner");
+		jw_str(&w, cp->owner);
+		jw_key(&w, "status");
+		jw_str(&w, cp->status);
+		jw_close(&w, '}');
 	}
-	res = json_object_new_object();
-	json_object_object_add(res, "user", jstr(s->gid));
-	json_object_object_add(res, "user_projects", up);
-	if (login) {
-		json_object_object_add(res, "cc.version",
-		    json_object_new_string(PACKAGE_VERSION));
-		json_object_object_add(res, "cc.cursor",
-		    json_object_new_int64(s->cursor));
-	}
-	data = json_object_new_object();
-	json_object_object_add(data, "cc.users", users);
-	json_object_object_add(data, "cc.projects", projects);
-	json_object_object_add(data, "cc.projects_members", members);
-	json_object_object_add(data, "cc.languages", languages_json());
-	unicat_ok(r, res, data);
+	jw_close(&w, '}');
+	jw_key(&w, "cc.projects_members");
+	jw_open(&w, '[');
+	for (i = 0; i < s->nmembers; i++)
+		jw_member(&w, &s->members[i]);
+	jw_close(&w, ']');
+	jw_key(&w, "cc.languages");
+	langs = languages_json(&len);
+	jw_raw(&w, langs, len);
+	jw_close(&w, '}');
+	jw_close(&w, '}');
+	text = jw_done(&w, &len);
+	req_reply_text(r, 200, r->persona != NULL ?
+	    r->persona->content_type : "application/json", text, len);
 	if (jwt != NULL)
 		req_header(r, "Authorization", jwt);
 }

@@ -403,6 +403,83 @@ START_TEST(claims_table)
 }
 END_TEST
 
+/*
+ * Claims as signet writes them are read by a scanner of its own, all
+ * other JSON by json-c: whichever reads them, the same claims give the
+ * same answer.  %1$ld is now, %2$ld an hour on.
+ */
+#define CL_HEAD	"\"iss\":\"signet-test\",\"iat\":%1$ld,\"exp\":%2$ld,\"jti\":\"j\""
+static const struct {
+	const char	*payload;
+	int		 rc;
+	const char	*sub;
+	long		 epoch;
+} alike[] = {
+	/* ours, the scanner's */
+	{ "{" CL_HEAD ",\"sub\":\"u-1\",\"epoch\":3}", 0, "u-1", 3 },
+	{ "{" CL_HEAD ",\"sub\":\"u-1\",\"epoch\":0}", 0, "u-1", 0 },
+	{ "{" CL_HEAD ",\"sub\":\"u 1/2\",\"epoch\":999999999999999999}",
+	    0, "u 1/2", 999999999999999999L },
+	{ "{" CL_HEAD ",\"sub\":\"u-1\",\"epoch\":3,\"\":\"\"}", 0, "u-1", 3 },
+	/* json-c's: blanks, escapes, other bytes, more digits, a sign */
+	{ "{ " CL_HEAD ", \"sub\" : \"u-1\", \"epoch\" : 3 }\n", 0, "u-1", 3 },
+	{ "{" CL_HEAD ",\"sub\":\"u\\\"1\",\"epoch\":3}", 0, "u\"1", 3 },
+	{ "{" CL_HEAD ",\"sub\":\"\\u0075-1\",\"epoch\":3}", 0, "u-1", 3 },
+	{ "{" CL_HEAD ",\"sub\":\"\xc3\xa9\",\"epoch\":3}", 0, "\xc3\xa9", 3 },
+	{ "{" CL_HEAD ",\"sub\":\"u-1\",\"epoch\":1000000000000000000}",
+	    0, "u-1", 1000000000000000000L },
+	{ "{" CL_HEAD ",\"sub\":\"u-1\",\"epoch\":-2}", 0, "u-1", -2 },
+	{ "{" CL_HEAD ",\"sub\":\"u-1\",\"epoch\":3,\"x\":{\"a\":[1]}}", 0,
+	    "u-1", 3 },
+	{ "{" CL_HEAD ",\"sub\":\"u-0\",\"epoch\":3,\"sub\":\"u-1\"}", 0,
+	    "u-1", 3 },		/* a key twice: the last one */
+	/* refused either way */
+	{ "{" CL_HEAD ",\"sub\":\"u-1\",\"epoch\":03}", -1, NULL, 0 },
+	{ "{" CL_HEAD ",\"sub\":\"u-1\",\"epoch\":3,}", -1, NULL, 0 },
+	{ "{" CL_HEAD ",\"sub\":\"u-1\",\"epoch\":3}x", -1, NULL, 0 },
+	{ "{" CL_HEAD ",\"sub\":\"u-1\",\"epoch\":3}}", -1, NULL, 0 },
+	{ "{" CL_HEAD ",\"sub\":\"u-1\",\"epoch\":true}", -1, NULL, 0 },
+	{ "{" CL_HEAD ",\"sub\":null,\"epoch\":3}", -1, NULL, 0 },
+	{ "{" CL_HEAD ",\"sub\":\"u-1\",\"epoch\":3.0}", -1, NULL, 0 },
+	{ "{" CL_HEAD ",\"sub\":\"u-1\",\"epoch\":3e0}", -1, NULL, 0 },
+	{ "{" CL_HEAD ",\"sub\":\"u-1\",\"epoch\":3", -1, NULL, 0 },
+	{ "{" CL_HEAD ",\"sub\":\"u-1,\"epoch\":3}", -1, NULL, 0 },
+	{ "{" CL_HEAD ",sub:\"u-1\",\"epoch\":3}", -1, NULL, 0 },
+	{ "{}", -1, NULL, 0 },
+	{ "{", -1, NULL, 0 },
+	{ "", -1, NULL, 0 },
+};
+
+START_TEST(claims_alike)
+{
+	struct token_claims	 tc;
+	char			*payload, *tok;
+	long			 now = (long)time(NULL);
+	int			 rc;
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	payload = xasprintf(alike[_i].payload, now, now + 3600);
+#pragma GCC diagnostic pop
+	tok = make("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", payload, "HS256");
+	rc = token_verify(tok, &tc);
+	ck_assert_msg(rc == alike[_i].rc, "row %d: %s", _i, payload);
+	if (rc == 0) {
+		ck_assert_str_eq(tc.sub, alike[_i].sub);
+		ck_assert_str_eq(tc.jti, "j");
+		ck_assert_int_eq(tc.epoch, alike[_i].epoch);
+		ck_assert_int_eq(tc.iat, now);
+		ck_assert_int_eq(tc.exp, now + 3600);
+		ck_assert_int_eq(tc.auth_time, now);
+		ck_assert_int_eq(tc.type, TOKEN_ACCESS);
+	} else
+		ck_assert_ptr_null(tc.sub);
+	token_claims_free(&tc);
+	free(tok);
+	free(payload);
+}
+END_TEST
+
 /* Tokens libjwt makes with other algorithms under the same key. */
 /*
  * What token_issue() makes by hand, an independent implementation reads:
@@ -547,6 +624,8 @@ main(void)
 	    sizeof(forms) / sizeof(forms[0]));
 	tcase_add_test(tc, tampered);
 	tcase_add_loop_test(tc, made_table, 0, sizeof(made) / sizeof(made[0]));
+	tcase_add_loop_test(tc, claims_alike, 0,
+	    sizeof(alike) / sizeof(alike[0]));
 	tcase_add_loop_test(tc, claims_table, 0,
 	    sizeof(payloads) / sizeof(payloads[0]));
 	tcase_add_test(tc, libjwt_algs);
