@@ -195,6 +195,8 @@ sig_ok(const char *tok, size_t inlen, const char *sig)
  */
 #define FLAT_MAX	16
 
+bool	token_scan_claims = true;
+
 struct claims {
 	struct json_object	*o;		/* json-c's tree, or NULL */
 	size_t			 n;		/* else the flat members: */
@@ -251,7 +253,8 @@ flat_parse(char *s, size_t len, struct claims *c)
 		} else {
 			for (num = 0, digits = 0; s[i] >= '0' && s[i] <= '9';
 			    i++, digits++)
-				num = num * 10 + (s[i] - '0');
+				if (digits < 18)	/* more: refused below */
+					num = num * 10 + (s[i] - '0');
 			if (digits == 0 || digits > 18 ||
 			    (digits > 1 && s[i - digits] == '0'))
 				return false;
@@ -321,7 +324,7 @@ claims_read(const char *s, size_t len, struct claims *c)
 	    sizeof(c->text) - 1, &n) == -1)
 		return -1;
 	c->text[n] = '\0';
-	if (n > 0 && memchr(c->text, '\0', n) == NULL &&
+	if (token_scan_claims && n > 0 && memchr(c->text, '\0', n) == NULL &&
 	    flat_parse(c->text, n, c))
 		return 0;
 	return (c->o = part_json(s, len)) != NULL ? 0 : -1;
@@ -453,7 +456,7 @@ token_verify(const char *authz, struct token_claims *out)
 			goto out;
 	} else
 		out->auth_time = out->iat;
-	if (out->exp <= now || out->auth_time + cf->session_max_age <= now) {
+	if (out->exp <= now || out->auth_time <= now - cf->session_max_age) {
 		rc = TOKEN_EXPIRED;
 		goto out;
 	}

@@ -2,6 +2,8 @@
 #ifndef SIGNET_TOKEN_H
 #define SIGNET_TOKEN_H
 
+#include <stdbool.h>
+
 /*
  * What a token is for: an access token authenticates requests; a renew
  * token (BEdita's) only gets a new pair.  Neither is taken for the other.
@@ -66,6 +68,12 @@ char	*token_issue_app(const char *app_id, const char *name,
  */
 int	 token_verify(const char *authz, struct token_claims *out)
 	    __attribute__((warn_unused_result));
+
+/*
+ * The tests' switch: false, and token_verify() reads every token's claims
+ * with json-c, also those its own scanner takes (the two must agree).
+ */
+extern bool	token_scan_claims;
 
 /* Free what *c holds and zero it; NULL and zeroed structs are fine. */
 void	 token_claims_free(struct token_claims *c);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -433,6 +434,9 @@ static const struct {
 	    "u-1", 3 },
 	{ "{" CL_HEAD ",\"sub\":\"u-0\",\"epoch\":3,\"sub\":\"u-1\"}", 0,
 	    "u-1", 3 },		/* a key twice: the last one */
+	{ "{" CL_HEAD ",\"sub\":\"u-1\",\"epoch\":"
+	    "999999999999999999999999999999}", 0, "u-1",
+	    LONG_MAX },		/* past int64: json-c's, saturated */
 	/* refused either way */
 	{ "{" CL_HEAD ",\"sub\":\"u-1\",\"epoch\":03}", -1, NULL, 0 },
 	{ "{" CL_HEAD ",\"sub\":\"u-1\",\"epoch\":3,}", -1, NULL, 0 },
@@ -455,26 +459,30 @@ START_TEST(claims_alike)
 	struct token_claims	 tc;
 	char			*payload, *tok;
 	long			 now = (long)time(NULL);
-	int			 rc;
+	int			 rc, scan;
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 	payload = xasprintf(alike[_i].payload, now, now + 3600);
 #pragma GCC diagnostic pop
 	tok = make("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", payload, "HS256");
-	rc = token_verify(tok, &tc);
-	ck_assert_msg(rc == alike[_i].rc, "row %d: %s", _i, payload);
-	if (rc == 0) {
-		ck_assert_str_eq(tc.sub, alike[_i].sub);
-		ck_assert_str_eq(tc.jti, "j");
-		ck_assert_int_eq(tc.epoch, alike[_i].epoch);
-		ck_assert_int_eq(tc.iat, now);
-		ck_assert_int_eq(tc.exp, now + 3600);
-		ck_assert_int_eq(tc.auth_time, now);
-		ck_assert_int_eq(tc.type, TOKEN_ACCESS);
-	} else
-		ck_assert_ptr_null(tc.sub);
-	token_claims_free(&tc);
+	for (scan = 0; scan < 2; scan++) {	/* json-c alone, then as built */
+		token_scan_claims = scan;
+		rc = token_verify(tok, &tc);
+		ck_assert_msg(rc == alike[_i].rc, "row %d, scan %d: %s", _i,
+		    scan, payload);
+		if (rc == 0) {
+			ck_assert_str_eq(tc.sub, alike[_i].sub);
+			ck_assert_str_eq(tc.jti, "j");
+			ck_assert_int_eq(tc.epoch, alike[_i].epoch);
+			ck_assert_int_eq(tc.iat, now);
+			ck_assert_int_eq(tc.exp, now + 3600);
+			ck_assert_int_eq(tc.auth_time, now);
+			ck_assert_int_eq(tc.type, TOKEN_ACCESS);
+		} else
+			ck_assert_ptr_null(tc.sub);
+		token_claims_free(&tc);
+	}
 	free(tok);
 	free(payload);
 }
