@@ -13,42 +13,22 @@
 void
 expo_init(struct expo *e)
 {
-	e->cap = 4096;
-	e->buf = xmalloc(e->cap);
-	e->buf[0] = '\0';
-	e->len = 0;
+	memset(e, 0, sizeof(*e));
+	xbuf_put(&e->out, "", 0);
 }
 
 void
 expo_free(struct expo *e)
 {
-	free(e->buf);
-	e->buf = NULL;
-	e->len = e->cap = 0;
-}
-
-/* Room for n more bytes and the NUL. */
-static void
-room(struct expo *e, size_t n)
-{
-	size_t	cap = e->cap;
-
-	while (e->len + n + 1 > cap)
-		cap *= 2;
-	if (cap != e->cap) {
-		e->buf = xrealloc(e->buf, cap);
-		e->cap = cap;
-	}
+	free(e->out.buf);
+	memset(e, 0, sizeof(*e));
 }
 
 /* Append the n bytes at s. */
 static void
 put(struct expo *e, const char *s, size_t n)
 {
-	room(e, n);
-	memcpy(e->buf + e->len, s, n);
-	e->len += n;
-	e->buf[e->len] = '\0';
+	xbuf_put(&e->out, s, n);
 }
 
 /* Append the string s. */

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/xmalloc.h"
+
 /*
  * The text format of Prometheus (version 0.0.4, what every scraper reads):
  *
@@ -19,8 +21,7 @@
  * NULL-terminated name, value pairs; NULL for none.
  */
 struct expo {
-	char	*buf;		/* NUL-terminated text so far, owned */
-	size_t	 len, cap;
+	struct xbuf	out;	/* the text so far, owned */
 };
 
 /* Empty, ready to write; expo_free() releases it (and may take buf). */

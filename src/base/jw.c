@@ -8,22 +8,9 @@
 #include "base/xmalloc.h"
 
 static void
-room(struct jw *w, size_t n)
-{
-	if (w->len + n + 1 <= w->cap)
-		return;
-	while (w->len + n + 1 > w->cap)
-		w->cap = w->cap < 256 ? 256 : w->cap * 2;
-	w->buf = xrealloc(w->buf, w->cap);
-}
-
-static void
 put(struct jw *w, const char *s, size_t n)
 {
-	room(w, n);
-	memcpy(w->buf + w->len, s, n);
-	w->len += n;
-	w->buf[w->len] = '\0';
+	xbuf_put(&w->out, s, n);
 }
 
 /* Before a value or a key: the comma, if one came before it. */
@@ -44,8 +31,7 @@ quoted(struct jw *w, const char *s, size_t n)
 	char			 esc[6];
 	unsigned char		 c;
 
-	room(w, n + 2);
-	w->buf[w->len++] = '"';
+	put(w, "\"", 1);
 	for (; s < end; s++) {
 		c = (unsigned char)*s;
 		if (c >= 0x20 && c != '"' && c != '\\')
@@ -78,8 +64,8 @@ void
 jw_init(struct jw *w)
 {
 	memset(w, 0, sizeof(*w));
-	room(w, 1024);
-	w->buf[0] = '\0';
+	w->out.buf = xmalloc(w->out.cap = 1024);
+	w->out.buf[0] = '\0';
 }
 
 void
@@ -148,12 +134,24 @@ jw_raw(struct jw *w, const char *json, size_t n)
 	w->comma = true;
 }
 
+void
+jw_strings(struct jw *w, const char *const *key, const char *const *value,
+    size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		jw_key(w, key[i]);
+		jw_str(w, value[i]);
+	}
+}
+
 char *
 jw_done(struct jw *w, size_t *len)
 {
-	char	*s = w->buf;
+	char	*s = w->out.buf;
 
-	*len = w->len;
+	*len = w->out.len;
 	memset(w, 0, sizeof(*w));
 	return s;
 }

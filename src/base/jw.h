@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/xmalloc.h"
+
 /*
  * A JSON text written front to back, byte for byte what json-c's
  * json_object_to_json_string_ext(JSON_C_TO_STRING_PLAIN |
@@ -20,9 +22,8 @@
 #define JW_JSONC_FLAGS	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 struct jw {
-	char	*buf;
-	size_t	 len, cap;
-	bool	 comma;		/* a value came last: the next needs one */
+	struct xbuf	out;
+	bool		comma;	/* a value came last: the next needs one */
 };
 
 void	 jw_init(struct jw *);
@@ -34,6 +35,10 @@ void	 jw_strn(struct jw *, const char *s, size_t n);
 void	 jw_int(struct jw *, long long v);
 void	 jw_bool(struct jw *, bool v);
 void	 jw_raw(struct jw *, const char *json, size_t n); /* a whole value */
+
+/* Members of an object, each key[i] with the string value[i] (NULL: null). */
+void	 jw_strings(struct jw *, const char *const *key,
+	    const char *const *value, size_t n);
 
 /* The text (NUL-terminated, *len bytes), the caller's to free. */
 char	*jw_done(struct jw *, size_t *len);

@@ -86,3 +86,20 @@ xasprintf(const char *fmt, ...)
 		oom(strlen(fmt));
 	return p;
 }
+
+void
+xbuf_put(struct xbuf *b, const void *s, size_t n)
+{
+	size_t	cap = b->cap < 256 ? 256 : b->cap;
+
+	while (b->len + n + 1 > cap)
+		cap *= 2;
+	if (cap != b->cap) {
+		b->buf = xrealloc(b->buf, cap);
+		b->cap = cap;
+	}
+	if (n > 0)
+		memcpy(b->buf + b->len, s, n);
+	b->len += n;
+	b->buf[b->len] = '\0';
+}

@@ -22,4 +22,16 @@ char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
  */
 void	 xfreezero(void *p, size_t len);
 
+/*
+ * Text that grows as it is written: len bytes in buf (cap allocated),
+ * always NUL-terminated.  Zeroed, it is empty; xbuf_put() appends n bytes
+ * at s.  buf is the writer's to free.
+ */
+struct xbuf {
+	char	*buf;
+	size_t	 len, cap;
+};
+
+void	 xbuf_put(struct xbuf *, const void *s, size_t n);
+
 #endif

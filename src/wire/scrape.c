@@ -284,5 +284,5 @@ metrics_serve(struct req *r, const struct metrics_labels *l)
 	hashing(&e, m);
 	mail(&e, m);
 	processes(&e, m);
-	req_reply_text(r, 200, CONTENT_TYPE, e.buf, e.len);
+	req_reply_text(r, 200, CONTENT_TYPE, e.out.buf, e.out.len);
 }

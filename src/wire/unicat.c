@@ -189,25 +189,18 @@ jw_roles(struct jw *w, const char *roles)
 static void
 jw_user(struct jw *w, const struct session_user *u)
 {
+	static const char *const keys[] = { "gid", "username", "email",
+	    "name", "avatar", "status" };
+	static const char *const opt_keys[] = { "language", "timezone" };
+	const char *const	 values[] = { u->gid, u->username, u->email,
+	    u->name ? u->name : "", u->avatar, u->status };
+	const char *const	 opts[] = { u->language, u->timezone };
+
 	jw_open(w, '{');
-	jw_key(w, "gid");
-	jw_str(w, u->gid);
-	jw_key(w, "username");
-	jw_str(w, u->username);
-	jw_key(w, "email");
-	jw_str(w, u->email);
-	jw_key(w, "name");
-	jw_str(w, u->name ? u->name : "");
-	jw_key(w, "avatar");
-	jw_str(w, u->avatar);
-	jw_key(w, "status");
-	jw_str(w, u->status);
+	jw_strings(w, keys, values, 6);
 	jw_key(w, "options");
 	jw_open(w, '{');
-	jw_key(w, "language");
-	jw_str(w, u->language);
-	jw_key(w, "timezone");
-	jw_str(w, u->timezone);
+	jw_strings(w, opt_keys, opts, 2);
 	jw_close(w, '}');
 	jw_close(w, '}');
 }
@@ -216,17 +209,15 @@ jw_user(struct jw *w, const struct session_user *u)
 static void
 jw_member(struct jw *w, const struct session_member *cm)
 {
+	static const char *const keys[] = { "project_gid", "user_gid",
+	    "status" };
+	const char *const	 values[] = { cm->project, cm->user, cm->status };
 	struct json_object	*opt;
 	const char		*text = "{}";
 	size_t			 len = 2;
 
 	jw_open(w, '{');
-	jw_key(w, "project_gid");
-	jw_str(w, cm->project);
-	jw_key(w, "user_gid");
-	jw_str(w, cm->user);
-	jw_key(w, "status");
-	jw_str(w, cm->status);
+	jw_strings(w, keys, values, 3);
 	jw_key(w, "roles");
 	jw_roles(w, cm->roles);
 	jw_key(w, "options");
@@ -322,6 +313,8 @@ void
 unicat_reply_session(struct req *r, const struct session *s, const char *jwt,
     bool login)
 {
+	static const char *const project_keys[] = { "gid", "name", "icon",
+	    "owner", "status" };
 	struct jw	 w;
 	const char	*langs;
 	char		*text;
@@ -368,18 +361,12 @@ unicat_reply_session(struct req *r, const struct session *s, const char *jwt,
 	for (i = 0; i < s->nprojects; i++) {
 		const struct session_project *cp = &s->projects[i];
 
+		const char *const values[] = { cp->gid, cp->name, cp->icon,
+		    cp->owner, cp->status };
+
 		jw_key(&w, cp->gid);
 		jw_open(&w, '{');
-		jw_key(&w, "gid");
-		jw_str(&w, cp->gid);
-		jw_key(&w, "name");
-		jw_str(&w, cp->name);
-		jw_key(&w, "icon");
-		jw_str(&w, cp->icon);
-		jw_key(&w, "owner");
-		jw_str(&w, cp->owner);
-		jw_key(&w, "status");
-		jw_str(&w, cp->status);
+		jw_strings(&w, project_keys, values, 5);
 		jw_close(&w, '}');
 	}
 	jw_close(&w, '}');

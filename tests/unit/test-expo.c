@@ -35,7 +35,7 @@ START_TEST(label_values)
 
 	expo_init(&e);
 	expo_label_value(&e, values[_i].in);
-	ck_assert_str_eq(e.buf, values[_i].out);
+	ck_assert_str_eq(e.out.buf, values[_i].out);
 	expo_free(&e);
 }
 END_TEST
@@ -79,7 +79,7 @@ START_TEST(sample_lines)
 	else
 		expo_uint(&e, samples[_i].name, samples[_i].labels,
 		    samples[_i].u);
-	ck_assert_str_eq(e.buf, samples[_i].want);
+	ck_assert_str_eq(e.out.buf, samples[_i].want);
 	expo_free(&e);
 }
 END_TEST
@@ -91,7 +91,7 @@ START_TEST(family_lines)
 	expo_init(&e);
 	expo_family(&e, "signet_x_total", "counter",
 	    "Things \"quoted\", a \\ and\na second line.");
-	ck_assert_str_eq(e.buf,
+	ck_assert_str_eq(e.out.buf,
 	    "# HELP signet_x_total Things \"quoted\", a \\\\ and\\na second "
 	    "line.\n# TYPE signet_x_total counter\n");
 	expo_free(&e);
@@ -108,7 +108,7 @@ START_TEST(histogram_lines)
 	expo_init(&e);
 	expo_histogram(&e, "signet_request_duration_seconds", l, bounds, 3,
 	    cum, 4.25);
-	ck_assert_str_eq(e.buf,
+	ck_assert_str_eq(e.out.buf,
 	    "signet_request_duration_seconds_bucket{route=\"health\","
 	    "le=\"0.005\"} 2\n"
 	    "signet_request_duration_seconds_bucket{route=\"health\","
@@ -123,7 +123,7 @@ START_TEST(histogram_lines)
 	/* No labels: le alone. */
 	expo_init(&e);
 	expo_histogram(&e, "h", NULL, bounds, 1, cum, 0);
-	ck_assert_str_eq(e.buf, "h_bucket{le=\"0.005\"} 2\n"
+	ck_assert_str_eq(e.out.buf, "h_bucket{le=\"0.005\"} 2\n"
 	    "h_bucket{le=\"+Inf\"} 5\nh_sum 0\nh_count 5\n");
 	expo_free(&e);
 }

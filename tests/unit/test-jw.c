@@ -155,7 +155,7 @@ START_TEST(tree)
 	got = jw_done(&w, &n);
 	ck_assert_str_eq(got, want);
 	ck_assert_uint_eq(n, strlen(want));
-	ck_assert_ptr_null(w.buf);
+	ck_assert_ptr_null(w.out.buf);
 	free(got);
 	free(want);
 }
