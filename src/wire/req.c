@@ -410,7 +410,7 @@ append(char *head, size_t *n, size_t sz, ...)
 	return true;
 }
 
-/* v in decimal, into buf (at least 21 bytes); returns buf. */
+/* v in decimal at the end of buf (at least 21 bytes): where it starts. */
 static const char *
 decimal(char *buf, size_t v)
 {
