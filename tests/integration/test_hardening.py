@@ -388,11 +388,16 @@ def test_hash_flood_does_not_starve_cheap_requests(make_signet, smtp, pg, unique
     # The permits stayed in use: logins were hashed (403, a wrong password) all
     # along, though the flood of refusals takes its share of the CPU (BENCHMARKS.md
     # measures the pace), and the rest turned away at once (503, Retry-After: 1).
-    # (Counted in the database: the log writes one line of a kind per 5 s.)
+    # (Counted in the database: the log writes one line of a kind per 5 s.)  Hashes
+    # run at batch priority and a refusal no longer waits for the web server to hang
+    # up, so 50 connections of refusals (6,000/s and more) leave the hashes about a
+    # seventh of the machine under ASan: 44 hashes in 8 s against a ceiling of 42/s
+    # in one CI run.  A tenth of the ceiling still tells hashing that goes on from
+    # permits that stalled.
     hashed = int(pg.sql_value("SELECT num_login_err FROM users WHERE gid = $1::uuid",
                               target["gid"]))
     turned = int(re.search(r"(\d+) requests in", out).group(1)) - hashed
-    assert hashed >= 0.15 * ceiling * seconds, (hashed, ceiling, out)
+    assert hashed >= 0.10 * ceiling * seconds, (hashed, ceiling, out)
     # Turned away busy: counted, never a row of the audit log each (a flood of writes).
     assert pg.sql_value("SELECT count(*) FROM auth_events WHERE outcome = 'busy'") == "0"
     assert turned > hashed, (turned, hashed)
